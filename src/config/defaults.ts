@@ -1,0 +1,60 @@
+import type { Config } from './types';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * The one place defaults live. The README's configuration table is checked against this object
+ * by a test, so a default changed here must be changed there.
+ */
+export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
+  listen: { host: '0.0.0.0', port: 8080 },
+  admin: { host: '127.0.0.1', port: 9901 },
+  backends: [],
+  strategy: 'round-robin',
+  timeouts: {
+    connect: 5_000,
+    responseHeader: 30_000,
+    upstreamIdle: 60_000,
+    // Below nginx's keepalive_timeout (75 s) so we close idle sockets before the backend does.
+    upstreamKeepAlive: 30_000,
+    clientHeader: 10_000,
+    clientBodyIdle: 30_000,
+    clientSend: 60_000,
+    clientKeepAlive: 60_000,
+    drain: 25_000,
+    shutdownDelay: 0,
+  },
+  limits: {
+    maxRequestLineBytes: 8 * KiB,
+    maxHeaderBytes: 64 * KiB,
+    maxHeaderCount: 100,
+    maxRequestBodyBytes: 100 * MiB,
+    maxClientConnections: 16_384,
+    maxChunkLineBytes: 4 * KiB,
+    maxTrailerBytes: 16 * KiB,
+    maxTries: 3,
+    replayBufferBytes: 64 * KiB,
+    maxIdlePerBackend: 128,
+    maxPipelineBytes: 64 * KiB,
+  },
+  headers: {
+    trustedProxies: [],
+    viaName: 'rrproxy',
+    requestIdHeader: 'x-request-id',
+    stripPathPrefix: '',
+    addPathPrefix: '',
+    hostRewrite: '',
+  },
+  log: { level: 'info', pretty: false, access: true },
+  cache: { enabled: false, maxBytes: 64 * MiB, maxObjectBytes: 8 * MiB },
+  discovery: {
+    mode: 'static',
+    namespace: '',
+    service: '',
+    portName: '',
+    kubeconfig: '',
+    addressFamily: 'auto',
+  },
+  tracing: { endpoint: '', serviceName: 'rrproxy', sampleRatio: 1 },
+} satisfies Config);

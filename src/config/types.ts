@@ -1,0 +1,130 @@
+/**
+ * The one typed shape of rrproxy's configuration. Every capability extends this shape under its
+ * own top-level key. Durations are milliseconds and sizes are bytes once loaded; the YAML file,
+ * env vars and flags may spell them as "30s" or "64KiB" (see src/config/units.ts).
+ */
+
+export interface HostPort {
+  /** IP address or hostname; IPv6 without brackets. */
+  host: string;
+  port: number;
+}
+
+export interface BackendConfig {
+  host: string;
+  port: number;
+  weight: number;
+}
+
+export type Strategy = 'round-robin';
+
+export interface TimeoutsConfig {
+  /** TCP connect to a backend. */
+  connect: number;
+  /** From the request sent to the backend until its response head has arrived (-> 504). */
+  responseHeader: number;
+  /** Inactivity while exchanging body bytes with a backend (-> 504 or abort). */
+  upstreamIdle: number;
+  /** How long an idle pooled backend connection is kept (capped by the backend's Keep-Alive). */
+  upstreamKeepAlive: number;
+  /** Total time a client may take to send a request head, from its first byte (-> 408). */
+  clientHeader: number;
+  /** Inactivity while a client sends a request body (-> 408). */
+  clientBodyIdle: number;
+  /** Inactivity while writing a response to a slow client (-> abort). */
+  clientSend: number;
+  /** How long an idle keep-alive client connection is kept between requests. */
+  clientKeepAlive: number;
+  /** After SIGTERM: how long in-flight requests may take to finish before exit. */
+  drain: number;
+  /** After SIGTERM: keep accepting while readiness reports false, so endpoints can update. */
+  shutdownDelay: number;
+}
+
+export interface LimitsConfig {
+  maxRequestLineBytes: number;
+  maxHeaderBytes: number;
+  maxHeaderCount: number;
+  maxRequestBodyBytes: number;
+  maxClientConnections: number;
+  /** Bound on one chunk-size line including extensions. */
+  maxChunkLineBytes: number;
+  /** Bound on a chunked trailer section. */
+  maxTrailerBytes: number;
+  /** Backend tries per request (connect failures skip to the next backend). */
+  maxTries: number;
+  /** Bytes of request body kept so an idempotent request can be replayed safely. */
+  replayBufferBytes: number;
+  /** Idle keep-alive sockets kept per backend. */
+  maxIdlePerBackend: number;
+  /** Unread pipelined bytes buffered per client before its socket is paused. */
+  maxPipelineBytes: number;
+}
+
+export interface HeadersConfig {
+  /** CIDRs whose X-Forwarded-* we believe. */
+  trustedProxies: string[];
+  /** Name we add to Via, and detect loops by. */
+  viaName: string;
+  /** Header carrying the request id; kept when valid, generated otherwise, echoed back. */
+  requestIdHeader: string;
+  /** Raw path prefix removed before forwarding (segment boundary), or '' for none. */
+  stripPathPrefix: string;
+  /** Raw path prefix added before forwarding, or '' for none. */
+  addPathPrefix: string;
+  /** Host sent to backends instead of the client's, or '' to keep the client's. */
+  hostRewrite: string;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LogConfig {
+  level: LogLevel;
+  /** Human-readable output (demo); JSON lines otherwise. */
+  pretty: boolean;
+  /** One access line per request. */
+  access: boolean;
+}
+
+export interface CacheConfig {
+  enabled: boolean;
+  maxBytes: number;
+  maxObjectBytes: number;
+}
+
+export type DiscoveryMode = 'static' | 'endpointslices' | 'endpoints';
+
+export interface DiscoveryConfig {
+  mode: DiscoveryMode;
+  /** Namespace watched; '' means the pod's own (service-account namespace file). */
+  namespace: string;
+  service: string;
+  /** Service port name to pick from slices; '' means the only port. */
+  portName: string;
+  /** Kubeconfig path; '' means KUBECONFIG, else in-cluster. */
+  kubeconfig: string;
+  /** Keep one address family per pod in dual-stack; 'auto' = family of first slice seen. */
+  addressFamily: 'auto' | 'IPv4' | 'IPv6';
+}
+
+export interface TracingConfig {
+  /** OTLP/HTTP endpoint; '' means OTEL_EXPORTER_OTLP_ENDPOINT, and tracing off when both empty. */
+  endpoint: string;
+  serviceName: string;
+  /** Parent-based ratio sampler, 0..1. */
+  sampleRatio: number;
+}
+
+export interface Config {
+  listen: HostPort;
+  admin: HostPort;
+  backends: BackendConfig[];
+  strategy: Strategy;
+  timeouts: TimeoutsConfig;
+  limits: LimitsConfig;
+  headers: HeadersConfig;
+  log: LogConfig;
+  cache: CacheConfig;
+  discovery: DiscoveryConfig;
+  tracing: TracingConfig;
+}
