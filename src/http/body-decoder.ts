@@ -90,7 +90,8 @@ export class BodyDecoder {
         const avail = buf.length - offset;
         if (avail === 0) return offset;
         const take = avail < this.remaining ? avail : this.remaining;
-        const data = offset === 0 && take === buf.length ? buf : buf.subarray(offset, offset + take);
+        const data =
+          offset === 0 && take === buf.length ? buf : buf.subarray(offset, offset + take);
         this.remaining -= take;
         this.received += take;
         if (this.remaining === 0) this.state = S.Done;

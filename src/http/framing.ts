@@ -1,6 +1,14 @@
 import { ProxyError, type ErrorCode } from '../errors';
 import { splitList, type HeaderList } from './headers';
-import { CHUNKED, CLOSE_DELIMITED, lengthFraming, NO_BODY, type BodyFraming, type RequestHead, type ResponseHead } from './message';
+import {
+  CHUNKED,
+  CLOSE_DELIMITED,
+  lengthFraming,
+  NO_BODY,
+  type BodyFraming,
+  type RequestHead,
+  type ResponseHead,
+} from './message';
 
 /** Parses a Content-Length value: 1*DIGIT, at most 2^53-1. Returns -1 when invalid. */
 export function parseContentLength(v: string): number {
@@ -41,7 +49,9 @@ function contentLengthOf(headers: HeaderList, code: ErrorCode): number {
 function isExactlyChunked(values: string[]): boolean {
   if (values.length !== 1) return false;
   const v = values[0]!;
-  return v.length === 7 ? v.toLowerCase() === 'chunked' : splitList(v).length === 1 && v.trim().toLowerCase() === 'chunked';
+  return v.length === 7
+    ? v.toLowerCase() === 'chunked'
+    : splitList(v).length === 1 && v.trim().toLowerCase() === 'chunked';
 }
 
 /**
@@ -52,11 +62,13 @@ export function requestFraming(head: RequestHead): BodyFraming {
   const headers = head.headers;
   const te = headers.getAll('transfer-encoding');
   if (te.length > 0) {
-    if (head.versionMinor === 0) throw new ProxyError('RRP_ERR_BAD_REQUEST', 'Transfer-Encoding in HTTP/1.0 request');
+    if (head.versionMinor === 0)
+      throw new ProxyError('RRP_ERR_BAD_REQUEST', 'Transfer-Encoding in HTTP/1.0 request');
     if (headers.has('content-length')) {
       throw new ProxyError('RRP_ERR_BAD_REQUEST', 'both Content-Length and Transfer-Encoding');
     }
-    if (!isExactlyChunked(te)) throw new ProxyError('RRP_ERR_NOT_IMPLEMENTED', 'Transfer-Encoding other than chunked');
+    if (!isExactlyChunked(te))
+      throw new ProxyError('RRP_ERR_NOT_IMPLEMENTED', 'Transfer-Encoding other than chunked');
     return CHUNKED;
   }
   const cl = contentLengthOf(headers, 'RRP_ERR_BAD_REQUEST');
@@ -75,7 +87,10 @@ export function responseFraming(head: ResponseHead, requestMethod: string): Body
   const te = headers.getAll('transfer-encoding');
   if (te.length > 0) {
     if (headers.has('content-length')) {
-      throw new ProxyError('RRP_ERR_UPSTREAM_BAD_RESPONSE', 'both Content-Length and Transfer-Encoding');
+      throw new ProxyError(
+        'RRP_ERR_UPSTREAM_BAD_RESPONSE',
+        'both Content-Length and Transfer-Encoding',
+      );
     }
     if (!isExactlyChunked(te)) {
       throw new ProxyError('RRP_ERR_UPSTREAM_BAD_RESPONSE', 'Transfer-Encoding other than chunked');

@@ -175,9 +175,21 @@ function methodString(buf: Buffer, start: number, end: number): string {
   const len = end - start;
   const c = buf[start];
   if (len === 3 && c === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54) return 'GET';
-  if (len === 4 && c === 0x48 && buf[start + 1] === 0x45 && buf[start + 2] === 0x41 && buf[start + 3] === 0x44)
+  if (
+    len === 4 &&
+    c === 0x48 &&
+    buf[start + 1] === 0x45 &&
+    buf[start + 2] === 0x41 &&
+    buf[start + 3] === 0x44
+  )
     return 'HEAD';
-  if (len === 4 && c === 0x50 && buf[start + 1] === 0x4f && buf[start + 2] === 0x53 && buf[start + 3] === 0x54)
+  if (
+    len === 4 &&
+    c === 0x50 &&
+    buf[start + 1] === 0x4f &&
+    buf[start + 2] === 0x53 &&
+    buf[start + 3] === 0x54
+  )
     return 'POST';
   return buf.toString('latin1', start, end);
 }
@@ -235,14 +247,24 @@ export function parseFieldLines(buf: Buffer, pos: number, end: number, into: Hea
     while (i < le && ((c = buf[i]!) === SP || c === HTAB)) i++;
     let ve = le;
     while (ve > i && ((c = buf[ve - 1]!) === SP || c === HTAB)) ve--;
-    for (let k = i; k < ve; k++) if (FIELD_VALUE[buf[k]!] !== 1) bad('invalid character in field value');
-    into.add(name, i === ve ? '' : buf.toString('latin1', i, ve), upper ? name.toLowerCase() : name);
+    for (let k = i; k < ve; k++)
+      if (FIELD_VALUE[buf[k]!] !== 1) bad('invalid character in field value');
+    into.add(
+      name,
+      i === ve ? '' : buf.toString('latin1', i, ve),
+      upper ? name.toLowerCase() : name,
+    );
     pos = lf + 1;
   }
 }
 
 /** Parses a request head found by HeadScanner. */
-export function parseRequestHead(buf: Buffer, start: number, lineLf: number, end: number): RequestHead {
+export function parseRequestHead(
+  buf: Buffer,
+  start: number,
+  lineLf: number,
+  end: number,
+): RequestHead {
   const le = contentEnd(buf, start, lineLf);
   let i = start;
   while (i < le && TCHAR[buf[i]!] === 1) i++;
@@ -261,7 +283,12 @@ export function parseRequestHead(buf: Buffer, start: number, lineLf: number, end
 }
 
 /** Parses a response head found by HeadScanner. */
-export function parseResponseHead(buf: Buffer, start: number, lineLf: number, end: number): ResponseHead {
+export function parseResponseHead(
+  buf: Buffer,
+  start: number,
+  lineLf: number,
+  end: number,
+): ResponseHead {
   const le = contentEnd(buf, start, lineLf);
   const versionMinor = parseVersion(buf, start, le, false);
   let i = start + 8;
@@ -270,7 +297,8 @@ export function parseResponseHead(buf: Buffer, start: number, lineLf: number, en
   const d0 = buf[i]! - 0x30;
   const d1 = buf[i + 1]! - 0x30;
   const d2 = buf[i + 2]! - 0x30;
-  if (le - i < 3 || d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) bad('invalid status code');
+  if (le - i < 3 || d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9)
+    bad('invalid status code');
   const status = d0 * 100 + d1 * 10 + d2;
   i += 3;
   let reason = '';

@@ -136,7 +136,10 @@ export function splitList(value: string): string[] {
 }
 
 /** True when any element of the list field(s) equals `token`, case-insensitively. */
-export function listHasToken(values: readonly string[] | string | undefined, token: string): boolean {
+export function listHasToken(
+  values: readonly string[] | string | undefined,
+  token: string,
+): boolean {
   if (values === undefined) return false;
   const arr = typeof values === 'string' ? [values] : values;
   for (const v of arr) {

@@ -31,7 +31,9 @@ export function serializeRequestHead(
   headers: HeaderList,
   framing: BodyFraming,
 ): string {
-  return method + ' ' + target + ' HTTP/1.1\r\n' + fieldLines(headers) + framingLine(framing) + '\r\n';
+  return (
+    method + ' ' + target + ' HTTP/1.1\r\n' + fieldLines(headers) + framingLine(framing) + '\r\n'
+  );
 }
 
 export function serializeResponseHead(
@@ -60,5 +62,7 @@ export function chunkHeader(size: number): string {
 
 /** The last chunk and trailer section ending a chunked body. */
 export function lastChunk(trailers: HeaderList | null): string {
-  return trailers === null || trailers.length === 0 ? '0\r\n\r\n' : '0\r\n' + fieldLines(trailers) + '\r\n';
+  return trailers === null || trailers.length === 0
+    ? '0\r\n\r\n'
+    : '0\r\n' + fieldLines(trailers) + '\r\n';
 }
