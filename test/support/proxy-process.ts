@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pollUntil, trackChild, waitForExit } from './cleanup';
+import { freePorts } from './ports';
+
+export const PROXY_MAIN = path.resolve(__dirname, '../../dist/main.js');
+
+export interface ProxyOptions {
+  /** `host:port` backends, each passed as `--backend`. */
+  backends: string[];
+  /** Extra CLI arguments. */
+  extraArgs?: string[];
+  /** Extra environment variables (e.g. RRPROXY_TIMEOUTS_RESPONSE_HEADER: '1s'). */
+  env?: Record<string, string>;
+  /** YAML text written to a temp file and passed as `--config`. */
+  configYaml?: string;
+  /** How long to wait for /readyz to answer 200. Default 10 s. */
+  readyTimeoutMs?: number;
+}
+
+/** One JSON line of the proxy's stdout (pino). */
+export type LogLine = Record<string, unknown>;
+
+export interface ProxyProcess {
+  port: number;
+  adminPort: number;
+  pid: number;
+  /** Parsed JSON stdout lines so far. */
+  logs(): LogLine[];
+  /** Access lines so far (msg "request"). */
+  accessLogs(): LogLine[];
+  stdout(): string;
+  stderr(): string;
+  /** Polls until an access line matching `pred` appears; returns it. */
+  waitForAccessLog(pred: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** GET on the admin port; the status code. */
+  adminStatus(pathname: string): Promise<number>;
+  /** Resolves with the exit code or signal once the process exited. */
+  exited: Promise<number | NodeJS.Signals>;
+  /** Sends `signal` (SIGTERM by default), waits for the exit (SIGKILL after 15 s). */
+  stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
+}
+
+/** GET http://127.0.0.1:port/path with node:http (admin endpoints are not the data path). */
+export function httpStatus(port: number, pathname: string, timeoutMs = 2_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { host: '127.0.0.1', port, path: pathname, agent: false, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${pathname} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Spawns the built proxy (`node dist/main.js`) on free loopback ports and waits until its
+ * /readyz answers 200. The process is killed when the test file ends even if stop() is never
+ * called.
+ */
+export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
+  if (!existsSync(PROXY_MAIN)) {
+    throw new Error(
+      `${PROXY_MAIN} is missing: run \`npm run build\` first (npm test does it via pretest)`,
+    );
+  }
+  const [port, adminPort] = (await freePorts(2)) as [number, number];
+  const args = [PROXY_MAIN, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`];
+  for (const b of opts.backends) args.push('--backend', b);
+  let tmpDir: string | null = null;
+  if (opts.configYaml !== undefined) {
+    tmpDir = mkdtempSync(path.join(os.tmpdir(), 'rrproxy-cfg-'));
+    const file = path.join(tmpDir, 'config.yaml');
+    writeFileSync(file, opts.configYaml);
+    args.push('--config', file);
+  }
+  args.push(...(opts.extraArgs ?? []));
+
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  });
+  trackChild(child);
+  let out = '';
+  let err = '';
+  let partial = '';
+  const lines: LogLine[] = [];
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    out += d;
+    partial += d;
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) !== -1) {
+      const line = partial.slice(0, nl);
+      partial = partial.slice(nl + 1);
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (typeof parsed === 'object' && parsed !== null) lines.push(parsed as LogLine);
+      } catch {
+        // not JSON (pretty output or a stray print): kept in stdout() only
+      }
+    }
+  });
+  child.stderr!.on('data', (d: string) => (err += d));
+  const exited = waitForExit(child).then((code) => {
+    if (tmpDir !== null) rmSync(tmpDir, { recursive: true, force: true });
+    return code;
+  });
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | NodeJS.Signals> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    }
+    return exited;
+  };
+
+  const describe = (): string => `stdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-4000)}`;
+  try {
+    await pollUntil(
+      'the proxy /readyz to answer 200',
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(
+            `proxy exited early (${child.exitCode ?? child.signalCode})\n${describe()}`,
+          );
+        }
+        return (await httpStatus(adminPort, '/readyz').catch(() => 0)) === 200;
+      },
+      opts.readyTimeoutMs ?? 10_000,
+      50,
+    );
+  } catch (e) {
+    await stop('SIGKILL');
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${describe()}`);
+  }
+
+  const accessLogs = (): LogLine[] => lines.filter((l) => l['msg'] === 'request');
+  return {
+    port,
+    adminPort,
+    pid: child.pid!,
+    logs: () => [...lines],
+    accessLogs,
+    stdout: () => out,
+    stderr: () => err,
+    waitForAccessLog: async (pred, timeoutMs = 5_000) => {
+      let found: LogLine | undefined;
+      await pollUntil(
+        'an access log line',
+        () => (found = accessLogs().find(pred)) !== undefined,
+        timeoutMs,
+      );
+      return found!;
+    },
+    adminStatus: (pathname) => httpStatus(adminPort, pathname),
+    exited,
+    stop,
+  };
+}
