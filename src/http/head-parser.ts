@@ -114,7 +114,7 @@ export class HeadScanner {
       if (lf >= end) lf = -1;
       if (lf === -1) {
         this.scanPos = end;
-        this.checkPartialLimits(end);
+        this.checkPartialLimits(buf, end);
         return -1;
       }
       const lineStart = this.lineStart;
@@ -129,7 +129,10 @@ export class HeadScanner {
           this.headStart = this.lineStart = pos = lf + 1;
           continue;
         }
-        if (lf - this.headStart > limits.maxStartLineBytes) this.startLineTooLong();
+        // The limit counts the line without its terminator (CRLF or LF alike).
+        if (contentEnd(buf, this.headStart, lf) - this.headStart > limits.maxStartLineBytes) {
+          this.startLineTooLong();
+        }
         this.startLineEnd = lf;
       } else if (empty) {
         this.headLineEnd = this.startLineEnd;
@@ -147,10 +150,17 @@ export class HeadScanner {
     }
   }
 
-  private checkPartialLimits(end: number): void {
+  /**
+   * Limits on an incomplete line, so a huge line is refused before it ends. Counts only what the
+   * complete line will surely count: a trailing CR may be the first half of the CRLF that ends the
+   * line (or the head), so the verdict does not depend on where the bytes were split.
+   */
+  private checkPartialLimits(buf: Buffer, end: number): void {
+    const tail = end > 0 && buf[end - 1] === CR ? end - 1 : end;
     if (this.startLineEnd === -1) {
-      if (end - this.headStart > this.limits.maxStartLineBytes) this.startLineTooLong();
-    } else if (end - this.startLineEnd > this.limits.maxHeaderBytes) {
+      if (tail - this.headStart > this.limits.maxStartLineBytes) this.startLineTooLong();
+      // Field-line bytes received so far, terminators included as in scan().
+    } else if (tail - (this.startLineEnd + 1) > this.limits.maxHeaderBytes) {
       throw new ProxyError('RRP_ERR_HEADERS_TOO_LARGE', 'header section too large');
     }
   }
