@@ -1,5 +1,5 @@
 import { ProxyError, type ErrorCode } from '../errors';
-import { splitList, type HeaderList } from './headers';
+import { splitList, trimOws, type HeaderList } from './headers';
 import {
   CHUNKED,
   CLOSE_DELIMITED,
@@ -13,9 +13,13 @@ import {
 /** Parses a Content-Length value: 1*DIGIT, at most 2^53-1. Returns -1 when invalid. */
 export function parseContentLength(v: string): number {
   const n = v.length;
-  if (n === 0 || n > 16) return -1;
+  if (n === 0) return -1;
+  // Leading zeros are still 1*DIGIT: only the significant digits are bounded (2^53-1 has 16).
+  let i = 0;
+  while (i < n - 1 && v.charCodeAt(i) === 0x30) i++;
+  if (n - i > 16) return -1;
   let x = 0;
-  for (let i = 0; i < n; i++) {
+  for (; i < n; i++) {
     const d = v.charCodeAt(i) - 0x30;
     if (d < 0 || d > 9) return -1;
     x = x * 10 + d;
@@ -49,9 +53,8 @@ function contentLengthOf(headers: HeaderList, code: ErrorCode): number {
 function isExactlyChunked(values: string[]): boolean {
   if (values.length !== 1) return false;
   const v = values[0]!;
-  return v.length === 7
-    ? v.toLowerCase() === 'chunked'
-    : splitList(v).length === 1 && v.trim().toLowerCase() === 'chunked';
+  // A value that trims to `chunked` holds no comma, so it is a one-element list.
+  return (v.length === 7 ? v : trimOws(v)).toLowerCase() === 'chunked';
 }
 
 /**
@@ -86,6 +89,13 @@ export function responseFraming(head: ResponseHead, requestMethod: string): Body
   const headers = head.headers;
   const te = headers.getAll('transfer-encoding');
   if (te.length > 0) {
+    // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+    if (head.versionMinor === 0) {
+      throw new ProxyError(
+        'RRP_ERR_UPSTREAM_BAD_RESPONSE',
+        'Transfer-Encoding in HTTP/1.0 response',
+      );
+    }
     if (headers.has('content-length')) {
       throw new ProxyError(
         'RRP_ERR_UPSTREAM_BAD_RESPONSE',

@@ -110,46 +110,72 @@ export class HeaderList {
   }
 }
 
+/** SP or HTAB: the only whitespace of HTTP (RFC 9110 5.6.3 OWS). */
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
 /**
- * Splits a comma-separated list field value (RFC 9110 5.6.1) into trimmed, non-empty elements.
- * Quoted strings are not split inside.
+ * Trims OWS only. String.prototype.trim would also remove NBSP (0xA0, which is obs-text in a
+ * latin1 field value), VT and FF, turning e.g. `chunked\xa0` into `chunked`.
+ */
+export function trimOws(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isOws(s.charCodeAt(start))) start++;
+  while (end > start && isOws(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+function pushElement(out: string[], value: string, start: number, end: number): void {
+  while (start < end && isOws(value.charCodeAt(start))) start++;
+  while (end > start && isOws(value.charCodeAt(end - 1))) end--;
+  if (end > start) out.push(value.slice(start, end));
+}
+
+/**
+ * Splits a comma-separated list field value (RFC 9110 5.6.1) into OWS-trimmed, non-empty
+ * elements. Quoted strings are not split inside; an unterminated one stays in its element (it
+ * is invalid, and the caller must get to see it rather than a list without it).
  */
 export function splitList(value: string): string[] {
   const out: string[] = [];
+  const n = value.length;
   let start = 0;
   let inQuote = false;
-  for (let i = 0; i <= value.length; i++) {
-    const c = i < value.length ? value.charCodeAt(i) : 0x2c;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
     if (inQuote) {
       if (c === 0x5c) i++;
       else if (c === 0x22) inQuote = false;
-      continue;
-    }
-    if (c === 0x22) inQuote = true;
+    } else if (c === 0x22) inQuote = true;
     else if (c === 0x2c) {
-      const item = value.slice(start, i).trim();
-      if (item.length > 0) out.push(item);
+      pushElement(out, value, start, i);
       start = i + 1;
     }
   }
+  pushElement(out, value, start, n);
   return out;
 }
 
-/** True when any element of the list field(s) equals `token`, case-insensitively. */
+/**
+ * True when any element of the list field(s) equals `token` case-insensitively; `token` must be
+ * lower case.
+ */
 export function listHasToken(
   values: readonly string[] | string | undefined,
   token: string,
 ): boolean {
   if (values === undefined) return false;
-  const arr = typeof values === 'string' ? [values] : values;
-  for (const v of arr) {
-    // Fast path: single token, the common `Connection: close` / `keep-alive`.
-    if (v.length === token.length && v.toLowerCase() === token) return true;
-    if (v.indexOf(',') === -1) {
-      if (v.trim().toLowerCase() === token) return true;
-      continue;
-    }
-    for (const item of splitList(v)) if (item.toLowerCase() === token) return true;
-  }
+  if (typeof values === 'string') return valueHasToken(values, token);
+  for (const v of values) if (valueHasToken(v, token)) return true;
+  return false;
+}
+
+function valueHasToken(v: string, token: string): boolean {
+  // Fast path: single token, the common `Connection: close` / `keep-alive`.
+  if (v.length === token.length && v.toLowerCase() === token) return true;
+  if (v.indexOf(',') === -1) return trimOws(v).toLowerCase() === token;
+  for (const item of splitList(v)) if (item.toLowerCase() === token) return true;
   return false;
 }
