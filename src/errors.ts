@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   RRP_ERR_DRAINING: 503,
   RRP_ERR_UPSTREAM_TIMEOUT: 504,
   RRP_ERR_VERSION_NOT_SUPPORTED: 505,
+  /** The client went away mid-exchange; nothing is sent (nginx logs this as 499). */
+  RRP_ERR_CLIENT_ABORT: 499,
   RRP_ERR_LOOP_DETECTED: 508,
 } as const;
 

@@ -1,0 +1,157 @@
+import { BackendSet } from './balancer/backend';
+import type { Balancer } from './balancer/balancer';
+import { RoundRobinBalancer } from './balancer/round-robin';
+import { CidrSet } from './config/cidr';
+import type { Config } from './config/types';
+import type { Discovery } from './discovery/discovery';
+import type { CodecLimits } from './http';
+import { AdminServer } from './observability/admin-server';
+import type { Logger } from './observability/logger';
+import type { ProxyContext } from './proxy/context';
+import { ProxyServer } from './proxy/server';
+import { PoolRegistry } from './upstream/pool';
+
+export interface RunningProxy {
+  readonly ctx: ProxyContext;
+  readonly address: { host: string; port: number };
+  readonly adminAddress: { host: string; port: number };
+  /** SIGTERM path: unready, optional delay, stop accepting, drain, close. Resolves when done. */
+  shutdown(): Promise<void>;
+}
+
+export function codecLimitsOf(config: Config): CodecLimits {
+  const l = config.limits;
+  return {
+    maxStartLineBytes: l.maxRequestLineBytes,
+    maxHeaderBytes: l.maxHeaderBytes,
+    maxHeaderCount: l.maxHeaderCount,
+    maxChunkLineBytes: l.maxChunkLineBytes,
+    maxTrailerBytes: l.maxTrailerBytes,
+  };
+}
+
+function createBalancer(config: Config): Balancer {
+  switch (config.strategy) {
+    case 'round-robin':
+      return new RoundRobinBalancer();
+  }
+}
+
+/**
+ * Wires the parts: discovery pushes BackendSets into the balancer and the pool registry; the
+ * proxy server serves the public port; the admin server reports health and readiness.
+ */
+export async function startProxy(
+  config: Config,
+  logger: Logger,
+  discovery: Discovery,
+): Promise<RunningProxy> {
+  const codecLimits = codecLimitsOf(config);
+  const balancer = createBalancer(config);
+  const pools = new PoolRegistry({
+    connectTimeoutMs: config.timeouts.connect,
+    keepAliveMs: config.timeouts.upstreamKeepAlive,
+    maxIdle: config.limits.maxIdlePerBackend,
+    limits: codecLimits,
+  });
+  const ctx: ProxyContext = {
+    config,
+    codecLimits,
+    balancer,
+    pools,
+    logger,
+    trusted:
+      config.headers.trustedProxies.length > 0 ? new CidrSet(config.headers.trustedProxies) : null,
+    stats: { requests: 0, activeRequests: 0, clientConnections: 0, errors: 0 },
+    draining: false,
+  };
+
+  let backendSet = BackendSet.EMPTY;
+  const onUpdate = (set: BackendSet): void => {
+    backendSet = set;
+    balancer.update(set);
+    pools.sync(set);
+    logger.info({ backends: set.backends.map((b) => b.id) }, 'backend set updated');
+  };
+
+  const server = new ProxyServer(ctx);
+  const admin = new AdminServer({
+    live: () => true,
+    ready: () => {
+      if (ctx.draining) return { ready: false, reason: 'draining' };
+      if (!listening) return { ready: false, reason: 'not listening' };
+      if (!discovery.synced) return { ready: false, reason: 'discovery not synced' };
+      return { ready: true, reason: 'ok' };
+    },
+    backends: () => ({
+      strategy: balancer.strategy,
+      backends: backendSet.backends.map((b) => {
+        let active = 0;
+        let idle = 0;
+        for (const p of pools.all()) {
+          if (p.backend.id === b.id) {
+            active = p.active;
+            idle = p.idleCount;
+          }
+        }
+        return {
+          id: b.id,
+          host: b.host,
+          port: b.port,
+          weight: b.weight,
+          pod: b.pod ?? null,
+          zone: b.zone ?? null,
+          inFlight: active,
+          idleConnections: idle,
+        };
+      }),
+    }),
+  });
+
+  let listening = false;
+  const adminAddr = await admin.listen(config.admin.host, config.admin.port);
+  await discovery.start(onUpdate);
+  const addr = await server.listen(config.listen.host, config.listen.port);
+  listening = true;
+  logger.info(
+    { listen: `${addr.address}:${addr.port}`, admin: `${adminAddr.address}:${adminAddr.port}` },
+    'rrproxy listening',
+  );
+
+  let shuttingDown: Promise<void> | null = null;
+  const shutdown = (): Promise<void> =>
+    (shuttingDown ??= (async () => {
+      ctx.draining = true;
+      logger.info(
+        { delayMs: config.timeouts.shutdownDelay, drainMs: config.timeouts.drain },
+        'draining',
+      );
+      if (config.timeouts.shutdownDelay > 0) await sleep(config.timeouts.shutdownDelay);
+      await server.stopAccepting();
+      server.drainConnections();
+      const deadline = Date.now() + config.timeouts.drain;
+      while (server.connectionCount > 0 && Date.now() < deadline) await sleep(50);
+      if (server.connectionCount > 0) {
+        logger.warn(
+          { connections: server.connectionCount },
+          'drain timeout: closing remaining connections',
+        );
+        server.destroyAll();
+      }
+      pools.closeAll();
+      await discovery.stop();
+      await admin.close();
+      logger.info('stopped');
+    })());
+
+  return {
+    ctx,
+    address: { host: addr.address, port: addr.port },
+    adminAddress: { host: adminAddr.address, port: adminAddr.port },
+    shutdown,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,38 @@
+import type { Balancer } from '../balancer/balancer';
+import type { Config } from '../config/types';
+import type { CodecLimits } from '../http';
+import type { Logger } from '../observability/logger';
+import type { PoolRegistry } from '../upstream/pool';
+import type { AddressMatcher } from './forwarding';
+
+/** Counters read by the admin endpoints and metrics. */
+export interface ProxyStats {
+  requests: number;
+  activeRequests: number;
+  clientConnections: number;
+  errors: number;
+}
+
+/** Everything an exchange needs, wired once by main.ts and shared by all connections. */
+export interface ProxyContext {
+  readonly config: Config;
+  readonly codecLimits: CodecLimits;
+  readonly balancer: Balancer;
+  readonly pools: PoolRegistry;
+  readonly logger: Logger;
+  /** Trusted proxy ranges, or null when none are configured. */
+  readonly trusted: AddressMatcher | null;
+  readonly stats: ProxyStats;
+  /** True after SIGTERM: responses carry Connection: close. */
+  draining: boolean;
+}
+
+/** Facts about the client connection, supplied by whoever accepted it (TCP, later TLS/PROXY). */
+export interface ConnectionInfo {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** Whether the client spoke TLS to us: decides X-Forwarded-Proto. */
+  readonly secure: boolean;
+}

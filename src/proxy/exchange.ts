@@ -1,0 +1,402 @@
+import type { Backend } from '../balancer/backend';
+import { ProxyError, type ErrorCode } from '../errors';
+import {
+  CHUNKED,
+  CLOSE_DELIMITED,
+  NO_BODY,
+  chunkHeader,
+  lastChunk,
+  serializeRequestHead,
+  serializeResponseHead,
+  type BodyFraming,
+  type HeaderList,
+  type RequestHead,
+  type ResponseHead,
+} from '../http';
+import { httpDate } from '../http/date';
+import type { UpstreamConnection, UpstreamHandler } from '../upstream/connection';
+import type { ClientConnection } from './client-connection';
+import type { ProxyContext } from './context';
+import {
+  buildClientResponseHeaders,
+  buildUpstreamRequestHeaders,
+  clientWantsKeepAlive,
+} from './forwarding';
+import { checkRequest } from './request-checks';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const CRLF = '\r\n';
+
+/**
+ * One request/response exchange: picks a backend, sends the request over a pooled connection,
+ * streams the body both ways with backpressure, and ends with one access-log line. All retries
+ * go through `mayRetry`, the project's one retry rule.
+ */
+export class Exchange implements UpstreamHandler {
+  readonly startedAt = performance.now();
+  readonly requestId: string;
+  readonly clientAddress: string;
+  readonly method: string;
+  /** Request body framing as received from the client. */
+  readonly framing: BodyFraming;
+
+  private readonly upstreamHead: string;
+  private readonly idempotent: boolean;
+  private readonly tried: Backend[] = [];
+  private attempts = 0;
+  private upstream: UpstreamConnection | null = null;
+  private backend: Backend | null = null;
+  private upstreamStartedAt = 0;
+  private upstreamEndedAt = 0;
+
+  /** Request body chunks kept for a replay; null once it overflowed (no replay then). */
+  private replay: Buffer[] | null;
+  private replayBytes = 0;
+  private requestBodyDone: boolean;
+  private requestTrailers: HeaderList | null = null;
+  bytesIn = 0;
+
+  private responseHeadSent = false;
+  private clientFraming: BodyFraming = NO_BODY;
+  private forwardTrailers = false;
+  private keepAlive: boolean;
+  /** Final response arrived before the request body was complete (RFC 9110 15.2.1 / 10.1.1). */
+  private earlyResponse = false;
+  private status = 0;
+  private bytesOut = 0;
+  private finished = false;
+  private outcome: ErrorCode | 'ok' = 'ok';
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly conn: ClientConnection,
+    readonly head: RequestHead,
+  ) {
+    // Throws ProxyError for a request we must refuse; the connection answers it.
+    const checked = checkRequest(head, ctx, conn.peerAddress, conn.info);
+    this.method = head.method;
+    this.framing = checked.framing;
+    this.requestId = checked.requestId;
+    this.clientAddress = checked.clientAddress;
+    this.idempotent = IDEMPOTENT.has(head.method);
+    this.replay = this.idempotent ? [] : null;
+    this.requestBodyDone =
+      checked.framing.kind === 'none' ||
+      (checked.framing.kind === 'length' && checked.framing.length === 0);
+    this.keepAlive = clientWantsKeepAlive(head.headers, head.versionMinor);
+    const headers = buildUpstreamRequestHeaders(head.headers, checked.forwarding);
+    // Requests are framed upstream as received: a length stays a length, chunked stays chunked.
+    this.upstreamHead = serializeRequestHead(head.method, checked.path, headers, checked.framing);
+    ctx.stats.requests++;
+    ctx.stats.activeRequests++;
+  }
+
+  get hasBody(): boolean {
+    return !this.requestBodyDone;
+  }
+
+  get responseStarted(): boolean {
+    return this.responseHeadSent;
+  }
+
+  /** Picks a backend and starts an attempt. */
+  start(): void {
+    const ctx = this.ctx;
+    let backend = ctx.balancer.pick(this.tried);
+    if (backend === undefined) {
+      if (this.tried.length === 0) {
+        this.fail(new ProxyError('RRP_ERR_NO_BACKENDS', 'no backends available'));
+        return;
+      }
+      backend = this.tried[this.tried.length - 1]!;
+    }
+    this.tried.push(backend);
+    this.attempts++;
+    this.backend = backend;
+    if (this.upstreamStartedAt === 0) this.upstreamStartedAt = performance.now();
+    const up = ctx.pools.get(backend).acquire();
+    this.upstream = up;
+    up.attach(this, this.method);
+    if (!up.connecting) this.onConnected(up);
+  }
+
+  // ---- upstream events -------------------------------------------------------------------
+
+  onConnected(up: UpstreamConnection): void {
+    if (up !== this.upstream) return;
+    up.write(this.upstreamHead);
+    if (this.replay !== null) for (const b of this.replay) this.writeBodyChunk(up, b);
+    if (this.requestBodyDone) {
+      this.endUpstreamBody(up);
+    } else {
+      this.conn.readBody();
+    }
+  }
+
+  onUpstreamDrain(): void {
+    this.conn.resumeFor('upstream');
+  }
+
+  onInterimResponse(head: ResponseHead): void {
+    // 1xx go to HTTP/1.1 clients only (RFC 9110 15.2), never after the final head.
+    if (this.head.versionMinor === 0 || this.responseHeadSent) return;
+    const headers = buildClientResponseHeaders(head.headers, {
+      upstreamMinor: head.versionMinor,
+      viaName: this.ctx.config.headers.viaName,
+      requestIdHeader: this.ctx.config.headers.requestIdHeader,
+      requestId: this.requestId,
+      keepContentLength: false,
+      date: httpDate(),
+    });
+    this.conn.write(serializeResponseHead(head.status, head.reason, headers, NO_BODY));
+  }
+
+  onResponseHead(head: ResponseHead, framing: BodyFraming): void {
+    const ctx = this.ctx;
+    const client11 = this.head.versionMinor === 1;
+    this.status = head.status;
+    let out: BodyFraming;
+    switch (framing.kind) {
+      case 'none':
+      case 'length':
+        out = framing;
+        break;
+      case 'chunked':
+        out = client11 ? CHUNKED : CLOSE_DELIMITED;
+        this.forwardTrailers = client11;
+        break;
+      case 'close':
+        // Re-frame as chunked for a 1.1 client so its connection survives.
+        out = client11 ? CHUNKED : CLOSE_DELIMITED;
+        break;
+    }
+    this.clientFraming = out;
+    if (!this.requestBodyDone) {
+      // The backend answered before the whole body: the rest is not forwarded, and neither
+      // connection can be reused safely.
+      this.earlyResponse = true;
+      this.keepAlive = false;
+    }
+    if (out.kind === 'close' || ctx.draining || this.conn.closing) this.keepAlive = false;
+    const keepCl = framing.kind === 'none' && (this.method === 'HEAD' || head.status === 304);
+    const headers = buildClientResponseHeaders(head.headers, {
+      upstreamMinor: head.versionMinor,
+      viaName: ctx.config.headers.viaName,
+      requestIdHeader: ctx.config.headers.requestIdHeader,
+      requestId: this.requestId,
+      keepContentLength: keepCl,
+      date: httpDate(),
+    });
+    if (!this.keepAlive) headers.add('Connection', 'close', 'connection');
+    else if (!client11) headers.add('Connection', 'keep-alive', 'connection');
+    this.responseHeadSent = true;
+    this.conn.beginResponse();
+    this.conn.write(serializeResponseHead(head.status, head.reason, headers, out, 1));
+  }
+
+  /** Response body data from the backend. */
+  onBodyData(chunk: Buffer): void {
+    this.bytesOut += chunk.length;
+    let ok: boolean;
+    if (this.clientFraming.kind === 'chunked') {
+      this.conn.write(chunkHeader(chunk.length));
+      this.conn.write(chunk);
+      ok = this.conn.write(CRLF);
+    } else {
+      ok = this.conn.write(chunk);
+    }
+    if (!ok) this.upstream?.pauseForClient();
+  }
+
+  /** The client socket drained: let the backend send more. */
+  onClientDrain(): void {
+    this.upstream?.resumeForClient();
+  }
+
+  onResponseEnd(trailers: HeaderList | null): void {
+    if (this.clientFraming.kind === 'chunked') {
+      this.conn.write(lastChunk(this.forwardTrailers ? filterTrailers(trailers) : null));
+    }
+    this.upstreamEndedAt = performance.now();
+    const up = this.upstream;
+    this.upstream = null;
+    up?.finish(this.requestBodyDone && !this.earlyResponse);
+    this.complete();
+  }
+
+  onUpstreamError(err: ProxyError, responseStarted: boolean): void {
+    this.upstream = null;
+    if (this.finished) return;
+    if (this.mayRetry(err, responseStarted)) {
+      this.start();
+      return;
+    }
+    this.upstreamEndedAt = performance.now();
+    this.fail(err);
+  }
+
+  /**
+   * The one retry rule: again (to another backend when there is one) only if nothing of the
+   * request was sent (connect failed), or it is idempotent, no response byte has arrived, and
+   * its whole body so far is held in the replay buffer. Never after a timeout: a slow backend
+   * must not receive the same request twice.
+   */
+  private mayRetry(err: ProxyError, responseStarted: boolean): boolean {
+    if (this.responseHeadSent || responseStarted) return false;
+    if (this.attempts >= this.ctx.config.limits.maxTries) return false;
+    if (err.code === 'RRP_ERR_UPSTREAM_CONNECT') {
+      // Nothing reached the backend; a body already read must be replayable, though.
+      return this.requestBodyDone && this.bytesIn === 0 ? true : this.replay !== null;
+    }
+    if (err.code === 'RRP_ERR_UPSTREAM_RESET') return this.idempotent && this.replay !== null;
+    return false;
+  }
+
+  // ---- request body (from the client connection) -----------------------------------------
+
+  /** Decoded request body data. */
+  forwardBody(chunk: Buffer): void {
+    const n = chunk.length;
+    this.bytesIn += n;
+    if (this.bytesIn > this.ctx.config.limits.maxRequestBodyBytes) {
+      throw new ProxyError('RRP_ERR_BODY_TOO_LARGE', 'request body over limit');
+    }
+    if (this.earlyResponse) return;
+    if (this.replay !== null) {
+      if (this.replayBytes + n <= this.ctx.config.limits.replayBufferBytes) {
+        this.replay.push(chunk);
+        this.replayBytes += n;
+      } else {
+        this.replay = null;
+      }
+    }
+    const up = this.upstream;
+    if (up === null) return;
+    if (!this.writeBodyChunk(up, chunk)) this.conn.pauseFor('upstream');
+  }
+
+  /** The client's request body is complete. */
+  endBody(trailers: HeaderList | null): void {
+    this.requestBodyDone = true;
+    this.requestTrailers = trailers;
+    if (this.earlyResponse) return;
+    const up = this.upstream;
+    if (up !== null && !up.connecting) this.endUpstreamBody(up);
+  }
+
+  private writeBodyChunk(up: UpstreamConnection, chunk: Buffer): boolean {
+    if (this.framing.kind === 'chunked') {
+      up.write(chunkHeader(chunk.length));
+      up.write(chunk);
+      return up.write(CRLF);
+    }
+    return up.write(chunk);
+  }
+
+  private endUpstreamBody(up: UpstreamConnection): void {
+    if (this.framing.kind === 'chunked') up.write(lastChunk(filterTrailers(this.requestTrailers)));
+    up.awaitResponse(this.ctx.config.timeouts.responseHeader);
+  }
+
+  // ---- endings ---------------------------------------------------------------------------
+
+  /** The client went away or broke the protocol mid-exchange. */
+  abort(code: ErrorCode): void {
+    if (this.finished) return;
+    const up = this.upstream;
+    this.upstream = null;
+    up?.destroy();
+    this.outcome = code;
+    this.finish();
+  }
+
+  /** Ends the exchange with an error: an error response if nothing was sent, else an abort. */
+  fail(err: ProxyError): void {
+    if (this.finished) return;
+    const up = this.upstream;
+    this.upstream = null;
+    up?.destroy();
+    this.outcome = err.code;
+    this.ctx.stats.errors++;
+    if (this.responseHeadSent) {
+      // Never let a truncated response look complete: abort the client connection.
+      this.finish();
+      this.conn.destroy();
+      return;
+    }
+    this.status = err.status;
+    const keep = this.keepAlive && this.requestBodyDone && !this.ctx.draining && err.status >= 500;
+    this.conn.sendError(err, this.requestId, keep);
+    this.keepAlive = keep;
+    this.finish();
+    this.conn.exchangeDone(this, keep);
+  }
+
+  private complete(): void {
+    this.finish();
+    this.conn.exchangeDone(this, this.keepAlive);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const ctx = this.ctx;
+    ctx.stats.activeRequests--;
+    if (!ctx.config.log.access) return;
+    const now = performance.now();
+    ctx.logger.info(
+      {
+        reqId: this.requestId,
+        client: this.clientAddress,
+        method: this.method,
+        path: this.head.target,
+        status: this.status,
+        bytesIn: this.bytesIn,
+        bytesOut: this.bytesOut,
+        durationMs: round(now - this.startedAt),
+        upstream: this.backend === null ? null : this.backend.id,
+        upstreamMs:
+          this.upstreamStartedAt === 0
+            ? null
+            : round((this.upstreamEndedAt || now) - this.upstreamStartedAt),
+        attempts: this.attempts,
+        outcome: this.outcome,
+      },
+      'request',
+    );
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Framing and routing fields have no place in a trailer section (RFC 9110 6.5.1). */
+const FORBIDDEN_TRAILERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'te',
+  'trailer',
+  'keep-alive',
+  'upgrade',
+  'authorization',
+  'set-cookie',
+  'cache-control',
+  'content-type',
+  'content-encoding',
+  'content-range',
+  'expect',
+  'max-forwards',
+  'pragma',
+  'range',
+]);
+
+function filterTrailers(trailers: HeaderList | null): HeaderList | null {
+  if (trailers === null) return null;
+  if (!trailers.lower.some((l) => FORBIDDEN_TRAILERS.has(l))) return trailers;
+  const out = trailers.clone();
+  for (const l of FORBIDDEN_TRAILERS) out.remove(l);
+  return out;
+}

@@ -1,0 +1,214 @@
+import { listHasToken, splitList, HeaderList } from '../http/headers';
+
+/** Anything that can tell whether an address is a trusted proxy (a CIDR set). */
+export interface AddressMatcher {
+  has(ip: string): boolean;
+}
+
+/** Fields that describe one connection hop and are never forwarded (RFC 9110 7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Strips the "::ffff:" of an IPv4-mapped IPv6 address so logs and XFF show plain IPv4. */
+export function normalizePeerAddress(addr: string | undefined): string {
+  if (addr === undefined) return '';
+  return addr.startsWith('::ffff:') && addr.indexOf('.') !== -1 ? addr.slice(7) : addr;
+}
+
+/**
+ * The names a message's Connection field(s) declare hop-by-hop, lower-cased, or null when there
+ * is no Connection field (the common case: no allocation).
+ */
+export function connectionOptions(headers: HeaderList): Set<string> | null {
+  let out: Set<string> | null = null;
+  const lower = headers.lower;
+  for (let i = 0; i < lower.length; i++) {
+    if (lower[i] !== 'connection') continue;
+    for (const t of splitList(headers.values[i]!)) (out ??= new Set()).add(t.toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * The client address believed for logs, traces and hashing: the rightmost X-Forwarded-For entry
+ * not in a trusted range, starting from the peer itself (which must be trusted for XFF to count).
+ */
+export function resolveClientAddress(
+  peer: string,
+  xff: readonly string[],
+  trusted: AddressMatcher | null,
+): string {
+  if (trusted === null || !trusted.has(peer)) return peer;
+  let leftmost = peer;
+  for (let f = xff.length - 1; f >= 0; f--) {
+    const items = splitList(xff[f]!);
+    for (let i = items.length - 1; i >= 0; i--) {
+      const ip = stripPort(items[i]!);
+      if (!trusted.has(ip)) return ip;
+      leftmost = ip;
+    }
+  }
+  return leftmost;
+}
+
+function stripPort(entry: string): string {
+  // "[v6]:port", "v4:port" (rare in XFF, but some proxies write them).
+  if (entry.charCodeAt(0) === 0x5b) {
+    const close = entry.indexOf(']');
+    return close > 0 ? entry.slice(1, close) : entry;
+  }
+  const colon = entry.indexOf(':');
+  return colon !== -1 && colon === entry.lastIndexOf(':') ? entry.slice(0, colon) : entry;
+}
+
+/** True when a Via field lists `name` as a received-by (RFC 9110 7.6.3): a forwarding loop. */
+export function viaHasName(values: readonly string[], name: string): boolean {
+  const lname = name.toLowerCase();
+  for (const v of values) {
+    for (const item of splitList(v)) {
+      // received-protocol RWS received-by [ RWS comment ]
+      const parts = item.split(/[ \t]+/);
+      if (parts.length >= 2 && parts[1]!.toLowerCase() === lname) return true;
+    }
+  }
+  return false;
+}
+
+const REQUEST_ID_MAX = 128;
+
+/** A request id we keep as received: bounded length, characters safe in logs and headers. */
+export function isValidRequestId(v: string): boolean {
+  const n = v.length;
+  if (n === 0 || n > REQUEST_ID_MAX) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    const ok =
+      (c >= 0x30 && c <= 0x39) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      c === 0x2d ||
+      c === 0x2e ||
+      c === 0x5f ||
+      c === 0x3a ||
+      c === 0x2b ||
+      c === 0x2f ||
+      c === 0x3d;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+export interface UpstreamRequestParams {
+  /** Peer address of the client connection (normalized). */
+  peer: string;
+  /** Whether the peer is a trusted proxy, whose X-Forwarded-Proto/Host we keep. */
+  peerTrusted: boolean;
+  /** "http" or "https": the scheme of the client connection. */
+  proto: string;
+  /** The Host to send (client's, absolute-form authority, or the configured rewrite). */
+  host: string | null;
+  /** The Host the client asked for, for X-Forwarded-Host. */
+  clientHost: string | null;
+  versionMinor: 0 | 1;
+  viaName: string;
+  requestIdHeader: string;
+  requestId: string;
+  /** Whether to relay Expect (HTTP/1.1 with 100-continue). */
+  keepExpect: boolean;
+}
+
+/**
+ * Builds the field list sent upstream: Host first, the client's end-to-end fields in their order
+ * and case, hop-by-hop fields (and those Connection names) and framing fields removed, then
+ * X-Forwarded-For appended to, X-Forwarded-Proto/Host, Via appended to, and the request id.
+ */
+export function buildUpstreamRequestHeaders(src: HeaderList, p: UpstreamRequestParams): HeaderList {
+  const out = new HeaderList();
+  if (p.host !== null) out.add('Host', p.host, 'host');
+  const connOpts = connectionOptions(src);
+  const ridLower = p.requestIdHeader;
+  let xff: string | null = null;
+  let xfProto: string | null = null;
+  let xfHost: string | null = null;
+  const { names, lower, values } = src;
+  for (let i = 0; i < names.length; i++) {
+    const l = lower[i]!;
+    switch (l) {
+      case 'host':
+      case 'content-length':
+        continue;
+      case 'x-forwarded-for':
+        xff = xff === null ? values[i]! : xff + ', ' + values[i]!;
+        continue;
+      case 'x-forwarded-proto':
+        if (p.peerTrusted && xfProto === null) xfProto = values[i]!;
+        continue;
+      case 'x-forwarded-host':
+        if (p.peerTrusted && xfHost === null) xfHost = values[i]!;
+        continue;
+      case 'expect':
+        if (!p.keepExpect) continue;
+        break;
+      default:
+        if (l === ridLower) continue;
+        if (HOP_BY_HOP.has(l)) continue;
+        if (connOpts !== null && connOpts.has(l)) continue;
+    }
+    out.add(names[i]!, values[i]!, l);
+  }
+  out.add('X-Forwarded-For', xff === null ? p.peer : xff + ', ' + p.peer, 'x-forwarded-for');
+  out.add('X-Forwarded-Proto', xfProto ?? p.proto, 'x-forwarded-proto');
+  const fwdHost = xfHost ?? p.clientHost;
+  if (fwdHost !== null) out.add('X-Forwarded-Host', fwdHost, 'x-forwarded-host');
+  out.add('Via', (p.versionMinor === 1 ? '1.1 ' : '1.0 ') + p.viaName, 'via');
+  out.add(ridLower === 'x-request-id' ? 'X-Request-Id' : ridLower, p.requestId, ridLower);
+  return out;
+}
+
+export interface ClientResponseParams {
+  /** Upstream response version, for our Via entry. */
+  upstreamMinor: 0 | 1;
+  viaName: string;
+  requestIdHeader: string;
+  requestId: string;
+  /** Keep Content-Length: true for bodiless responses (HEAD, 304) where it is metadata. */
+  keepContentLength: boolean;
+  date: string;
+}
+
+/** Builds the field list sent to the client: hop-by-hop stripped, Date ensured, Via, request id. */
+export function buildClientResponseHeaders(src: HeaderList, p: ClientResponseParams): HeaderList {
+  const out = new HeaderList();
+  const connOpts = connectionOptions(src);
+  const ridLower = p.requestIdHeader;
+  let hasDate = false;
+  const { names, lower, values } = src;
+  for (let i = 0; i < names.length; i++) {
+    const l = lower[i]!;
+    if (l === 'content-length') {
+      if (!p.keepContentLength) continue;
+    } else if (l === 'date') {
+      hasDate = true;
+    } else if (l === ridLower || HOP_BY_HOP.has(l) || (connOpts !== null && connOpts.has(l))) {
+      continue;
+    }
+    out.add(names[i]!, values[i]!, l);
+  }
+  if (!hasDate) out.add('Date', p.date, 'date');
+  out.add('Via', (p.upstreamMinor === 1 ? '1.1 ' : '1.0 ') + p.viaName, 'via');
+  out.add(ridLower === 'x-request-id' ? 'X-Request-Id' : ridLower, p.requestId, ridLower);
+  return out;
+}
+
+/** Whether the client asked to keep the connection (RFC 9112 9.3). */
+export function clientWantsKeepAlive(headers: HeaderList, versionMinor: 0 | 1): boolean {
+  const conn = headers.getAll('connection');
+  if (versionMinor === 1) return !listHasToken(conn, 'close');
+  return listHasToken(conn, 'keep-alive') && !listHasToken(conn, 'close');
+}
