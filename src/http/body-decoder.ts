@@ -141,8 +141,12 @@ export class BodyDecoder {
             const s = this.size * 16 + d;
             if (s > Number.MAX_SAFE_INTEGER) this.fail('chunk size too large');
             this.size = s;
-          } else if (c === CR) this.state = S.SizeLf;
-          else if (c === SEMI) this.state = S.Ext;
+          } else if (c === CR) {
+            // The limit counts the line without its CRLF, as in the Ext state.
+            this.state = S.SizeLf;
+            i++;
+            break;
+          } else if (c === SEMI) this.state = S.Ext;
           else if (c === SP || c === HTAB) this.state = S.SizeWs;
           else this.fail('invalid chunk size');
           if (++this.lineBytes > maxLine) this.fail('chunk line too long');
@@ -223,8 +227,9 @@ export class BodyDecoder {
     if (tb === null) tb = this.trailerBuf = Buffer.allocUnsafe(256);
     while (i < n) {
       const c = buf[i++]!;
+      // Bounded by the limit itself, not by the buffer (whose first size may exceed it).
+      if (this.trailerLen >= max) this.fail('trailer section too large');
       if (this.trailerLen >= tb.length) {
-        if (tb.length >= max) this.fail('trailer section too large');
         const grown = Buffer.allocUnsafe(Math.min(max, tb.length * 2));
         tb.copy(grown, 0, 0, this.trailerLen);
         tb = this.trailerBuf = grown;
