@@ -38,9 +38,13 @@ export class HeadScanner {
     private readonly isRequest: boolean,
   ) {}
 
-  /** True when some bytes of an incomplete head are held. */
+  /**
+   * True when some bytes of an incomplete head are held. Empty lines before a request line are
+   * not part of it (RFC 9112 2.2): a keep-alive client that sent a stray CRLF after its last body
+   * is idle, not half-way through a request.
+   */
   get partial(): boolean {
-    return this.accLen > 0;
+    return this.accLen > this.headStart;
   }
 
   reset(): void {

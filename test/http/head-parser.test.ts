@@ -247,3 +247,54 @@ describe('parseFieldLines (shared by heads and trailers)', () => {
     expect(h.lower).toEqual(['pre', 'a', 'b-b']);
   });
 });
+
+describe('HeadScanner bookkeeping', () => {
+  test('a head that starts at an offset and spans pieces (body end + next head in one read)', () => {
+    const first = b('hello' + 'GET /2 HTTP/1.1\r\nA: ');
+    const second = b('1\r\n\r\nrest');
+    const scanner = new HeadScanner(DEFAULT_CODEC_LIMITS, true);
+    expect(scanner.push(first, 5)).toBe(-1);
+    expect(scanner.partial).toBe(true);
+    const end = scanner.push(second, 0);
+    expect(second.toString('latin1', end)).toBe('rest');
+    expect(scanner.headBuf.toString('latin1', scanner.headStart, scanner.headEnd)).toBe(
+      'GET /2 HTTP/1.1\r\nA: 1\r\n\r\n',
+    );
+  });
+
+  test('the accumulated part may continue at an offset of a later piece', () => {
+    const scanner = new HeadScanner(DEFAULT_CODEC_LIMITS, false);
+    expect(scanner.push(b('HTTP/1.1 200 OK\r\n'), 0)).toBe(-1);
+    const second = b('xxX: y\r\n\r\nbody');
+    const end = scanner.push(second, 2);
+    expect(second.toString('latin1', end)).toBe('body');
+    expect(scanner.headBuf.toString('latin1', scanner.headStart, scanner.headEnd)).toBe(
+      'HTTP/1.1 200 OK\r\nX: y\r\n\r\n',
+    );
+  });
+
+  test('partial is false when only empty lines before a request were received', () => {
+    const scanner = new HeadScanner(DEFAULT_CODEC_LIMITS, true);
+    expect(scanner.partial).toBe(false);
+    expect(scanner.push(b('\r\n'), 0)).toBe(-1);
+    expect(scanner.partial).toBe(false);
+    expect(scanner.push(b('\r\n'), 0)).toBe(-1);
+    expect(scanner.partial).toBe(false);
+    expect(scanner.push(b('G'), 0)).toBe(-1);
+    expect(scanner.partial).toBe(true);
+    expect(scanner.push(b('ET / HTTP/1.1\r\n\r\n'), 0)).not.toBe(-1);
+    expect(scanner.partial).toBe(false);
+  });
+
+  test('reset drops a partial head', () => {
+    const scanner = new HeadScanner(DEFAULT_CODEC_LIMITS, true);
+    scanner.push(b('GARBAGE / HT'), 0);
+    scanner.reset();
+    expect(scanner.partial).toBe(false);
+    const buf = b('GET / HTTP/1.1\r\n\r\n');
+    expect(scanner.push(buf, 0)).toBe(buf.length);
+    expect(scanner.headBuf.toString('latin1', scanner.headStart, scanner.headEnd)).toBe(
+      'GET / HTTP/1.1\r\n\r\n',
+    );
+  });
+});
