@@ -51,6 +51,7 @@ export async function startProxy(
   const pools = new PoolRegistry({
     connectTimeoutMs: config.timeouts.connect,
     keepAliveMs: config.timeouts.upstreamKeepAlive,
+    activeIdleMs: config.timeouts.upstreamIdle,
     maxIdle: config.limits.maxIdlePerBackend,
     limits: codecLimits,
   });

@@ -44,6 +44,8 @@ export class Exchange implements UpstreamHandler {
   private readonly idempotent: boolean;
   private readonly tried: Backend[] = [];
   private attempts = 0;
+  private lastError: ProxyError | null = null;
+  private lastWasReused = false;
   private upstream: UpstreamConnection | null = null;
   private backend: Backend | null = null;
   private upstreamStartedAt = 0;
@@ -104,11 +106,22 @@ export class Exchange implements UpstreamHandler {
     const ctx = this.ctx;
     let backend = ctx.balancer.pick(this.tried);
     if (backend === undefined) {
-      if (this.tried.length === 0) {
+      const last = this.lastError;
+      if (last === null) {
         this.fail(new ProxyError('RRP_ERR_NO_BACKENDS', 'no backends available'));
         return;
       }
+      // Every backend was tried. A connect failure means that backend is down: give up. A reset
+      // on a reused keep-alive socket is the reuse race: the same backend gets a fresh socket.
+      if (last.code !== 'RRP_ERR_UPSTREAM_RESET' || !this.lastWasReused) {
+        this.fail(last);
+        return;
+      }
       backend = this.tried[this.tried.length - 1]!;
+    }
+    if (this.attempts > 0 && !this.requestBodyDone) {
+      // A replay is starting: hold the client's body until the new connection has the head.
+      this.conn.pauseFor('upstream');
     }
     this.tried.push(backend);
     this.attempts++;
@@ -125,10 +138,12 @@ export class Exchange implements UpstreamHandler {
   onConnected(up: UpstreamConnection): void {
     if (up !== this.upstream) return;
     up.write(this.upstreamHead);
-    if (this.replay !== null) for (const b of this.replay) this.writeBodyChunk(up, b);
+    if (this.attempts > 1 && this.replay !== null)
+      for (const b of this.replay) this.writeBodyChunk(up, b);
     if (this.requestBodyDone) {
       this.endUpstreamBody(up);
     } else {
+      this.conn.resumeFor('upstream');
       this.conn.readBody();
     }
   }
@@ -225,8 +240,11 @@ export class Exchange implements UpstreamHandler {
   }
 
   onUpstreamError(err: ProxyError, responseStarted: boolean): void {
+    const up = this.upstream;
     this.upstream = null;
     if (this.finished) return;
+    this.lastError = err;
+    this.lastWasReused = up !== null && up.uses > 1;
     if (this.mayRetry(err, responseStarted)) {
       this.start();
       return;
@@ -262,16 +280,19 @@ export class Exchange implements UpstreamHandler {
       throw new ProxyError('RRP_ERR_BODY_TOO_LARGE', 'request body over limit');
     }
     if (this.earlyResponse) return;
+    const up = this.upstream;
+    // While a replay connects, the bytes already read must be kept whatever the bound: the
+    // client is paused, so this is at most what was buffered.
+    const connecting = up === null || up.connecting;
     if (this.replay !== null) {
-      if (this.replayBytes + n <= this.ctx.config.limits.replayBufferBytes) {
+      if (connecting || this.replayBytes + n <= this.ctx.config.limits.replayBufferBytes) {
         this.replay.push(chunk);
         this.replayBytes += n;
       } else {
         this.replay = null;
       }
     }
-    const up = this.upstream;
-    if (up === null) return;
+    if (connecting) return; // onConnected writes the replay buffer
     if (!this.writeBodyChunk(up, chunk)) this.conn.pauseFor('upstream');
   }
 

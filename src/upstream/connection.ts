@@ -72,6 +72,8 @@ export class UpstreamConnection {
     private readonly limits: CodecLimits,
     connectTimeoutMs: number,
     idleMs: number,
+    /** Inactivity bound while an exchange uses the socket (timeouts.upstreamIdle). */
+    private readonly activeIdleMs: number,
   ) {
     this.idleMs = idleMs;
     this.scanner = new HeadScanner(limits, false);
@@ -111,7 +113,7 @@ export class UpstreamConnection {
     this.scanner.reset();
     if (this.state === State.Idle) {
       this.state = State.Busy;
-      this.setTimer(0, 'RRP_ERR_UPSTREAM_TIMEOUT');
+      this.setTimer(this.activeIdleMs, 'RRP_ERR_UPSTREAM_TIMEOUT');
     }
   }
 
@@ -142,7 +144,7 @@ export class UpstreamConnection {
       this.pausedForClient = false;
       this.socket.resume();
     }
-    const ok = reusable && this.keepAlive && this.state === State.Busy;
+    const ok = reusable && this.keepAlive && this.state === State.Busy && this.idleMs > 0;
     if (!ok) {
       this.destroy();
       return;
@@ -178,7 +180,7 @@ export class UpstreamConnection {
   private onConnect(): void {
     if (this.state !== State.Connecting) return;
     this.state = this.handler ? State.Busy : State.Idle;
-    this.setTimer(0, 'RRP_ERR_UPSTREAM_TIMEOUT');
+    this.setTimer(this.activeIdleMs, 'RRP_ERR_UPSTREAM_TIMEOUT');
     this.handler?.onConnected(this);
   }
 
@@ -232,6 +234,7 @@ export class UpstreamConnection {
         const advertised = keepAliveTimeoutMs(head.headers.get('keep-alive'));
         if (advertised >= 0) this.idleMs = pooledIdleMs(this.idleMs, advertised);
         this.decoder = new BodyDecoder(framing, this.limits, 'RRP_ERR_UPSTREAM_BAD_RESPONSE');
+        this.setTimer(this.activeIdleMs, 'RRP_ERR_UPSTREAM_TIMEOUT');
         h.onResponseHead(head, framing);
         if (this.handler !== h) return;
         if (this.decoder.done) {

@@ -5,6 +5,8 @@ import { UpstreamConnection, type ConnectionOwner } from './connection';
 export interface PoolOptions {
   connectTimeoutMs: number;
   keepAliveMs: number;
+  /** timeouts.upstreamIdle: inactivity bound while a socket serves an exchange. */
+  activeIdleMs: number;
   maxIdle: number;
   limits: CodecLimits;
 }
@@ -52,6 +54,7 @@ export class UpstreamPool implements ConnectionOwner {
       this.opts.limits,
       this.opts.connectTimeoutMs,
       this.opts.keepAliveMs,
+      this.opts.activeIdleMs,
     );
   }
 
