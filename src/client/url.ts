@@ -173,7 +173,8 @@ function splitPathQuery(s: string): { path: string; query: string | null } {
 export function parseUrl(input: string): TargetUrl {
   const s = input.trim();
   if (s === '') badUrl(input, 'empty');
-  // Control characters and raw spaces are never part of a URL typed on one line.
+  // Control characters are never part of a URL typed on one line (spaces are encoded below).
+  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(s)) badUrl(input, 'contains a control character');
   let rest: string;
   const scheme = SCHEME_RE.exec(s);
