@@ -152,6 +152,9 @@ export function parseCli(argv: readonly string[]): CliResult {
         name,
         `unknown flag '${name}'${suggestion === undefined ? ' (see --help)' : ` (did you mean '${suggestion}'?)`}`,
       );
+      // Its value, if it had one, is not a second mistake worth reporting.
+      const next = argv[i + 1];
+      if (inline === undefined && next !== undefined && !next.startsWith('-')) i++;
       continue;
     }
     if (spec.form === 'help' || spec.form === 'version' || spec.form === 'switch') {

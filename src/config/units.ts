@@ -31,12 +31,13 @@ const DURATION_HINT = "like '500ms', '30s', '2m', '1h', '1m30s' or a number of m
  * so env vars and YAML numbers mean the same thing.
  */
 export function parseDuration(input: unknown): Parsed<number> {
-  if (typeof input === 'number') return wholeNonNegative(input, 'milliseconds', DURATION_HINT);
+  if (typeof input === 'number')
+    return wholeNonNegative(input, 'milliseconds', `a duration ${DURATION_HINT}`);
   if (typeof input !== 'string') return fail(`expected a duration ${DURATION_HINT}`);
   const text = input.trim();
   if (text === '') return fail(`empty duration; expected a duration ${DURATION_HINT}`);
   if (PLAIN_INTEGER.test(text))
-    return wholeNonNegative(Number(text), 'milliseconds', DURATION_HINT);
+    return wholeNonNegative(Number(text), 'milliseconds', `a duration ${DURATION_HINT}`);
 
   let total = 0;
   let pos = 0;
@@ -53,7 +54,7 @@ export function parseDuration(input: unknown): Parsed<number> {
   if (Math.abs(total - rounded) > 1e-6) {
     return fail(`invalid duration '${input}': not a whole number of milliseconds`);
   }
-  return wholeNonNegative(rounded, 'milliseconds', DURATION_HINT, input);
+  return wholeNonNegative(rounded, 'milliseconds', `a duration ${DURATION_HINT}`, input);
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
@@ -75,7 +76,7 @@ const SIZE_HINT = "like '512', '64KiB', '100MiB', '1GiB' or '10KB' (= 10000 byte
 
 /** Parses a size to whole bytes. A bare number is bytes. KB/MB/GB are SI, KiB/MiB/GiB are IEC. */
 export function parseSize(input: unknown): Parsed<number> {
-  if (typeof input === 'number') return wholeNonNegative(input, 'bytes', SIZE_HINT);
+  if (typeof input === 'number') return wholeNonNegative(input, 'bytes', `a size ${SIZE_HINT}`);
   if (typeof input !== 'string') return fail(`expected a size ${SIZE_HINT}`);
   const text = input.trim();
   const m = SIZE_SYNTAX.exec(text);
@@ -93,7 +94,7 @@ export function parseSize(input: unknown): Parsed<number> {
   if (Math.abs(bytes - rounded) > 1e-6) {
     return fail(`invalid size '${input}': not a whole number of bytes`);
   }
-  return wholeNonNegative(rounded, 'bytes', SIZE_HINT, input);
+  return wholeNonNegative(rounded, 'bytes', `a size ${SIZE_HINT}`, input);
 }
 
 function wholeNonNegative(
