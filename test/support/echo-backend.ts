@@ -35,7 +35,7 @@ export function reportOf(
     versionMinor: req.versionMinor,
     headers: pairs(req.headers),
     framing: req.framing,
-    bodyBytes: req.body.length,
+    bodyBytes: req.bodyLength,
     bodySha256: req.bodySha256,
     trailers: req.trailers === null ? null : pairs(req.trailers),
     connection,
@@ -65,7 +65,9 @@ export async function startEchoBackend(name = 'echo'): Promise<RawServer> {
         ['X-Backend', name],
       ];
       if (close) headers.push(['Connection', 'close']);
-      await conn.write(responseBytes(200, headers, JSON.stringify(report)));
+      const res = responseBytes(200, headers, JSON.stringify(report));
+      // A response to HEAD has the same head and no body (RFC 9110 9.3.2).
+      await conn.write(req.method === 'HEAD' ? res.subarray(0, res.indexOf('\r\n\r\n') + 4) : res);
       if (close) {
         conn.socket.end();
         return;

@@ -47,7 +47,9 @@ interface ParsedMessage {
   /** The head exactly as received (start line and fields, CRLFs included). */
   headText: string;
   framing: BodyFraming['kind'];
+  /** The body bytes (empty when not kept); bodyLength and bodySha256 are always computed. */
   body: Buffer;
+  bodyLength: number;
   bodySha256: string;
   trailers: HeaderList | null;
 }
@@ -91,6 +93,7 @@ class MessageReader {
   private ended = false;
   private error: Error | null = null;
   private wake: (() => void) | null = null;
+  private readonly endWaiters = new Set<() => void>();
   /** Every byte received, in order. */
   readonly recorded: Buffer[] = [];
   recordedBytes = 0;
@@ -105,19 +108,9 @@ class MessageReader {
       if (this.record) this.recorded.push(d);
       this.notify();
     });
-    socket.on('end', () => {
-      this.ended = true;
-      this.notify();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.notify();
-    });
-    socket.on('error', (err) => {
-      this.error = err;
-      this.ended = true;
-      this.notify();
-    });
+    socket.on('end', () => this.finish(null));
+    socket.on('close', () => this.finish(null));
+    socket.on('error', (err) => this.finish(err));
   }
 
   get eof(): boolean {
@@ -127,6 +120,14 @@ class MessageReader {
   /** True when unparsed bytes are waiting. */
   get pending(): number {
     return this.queue.reduce((n, b) => n + b.length, 0);
+  }
+
+  private finish(err: Error | null): void {
+    if (err !== null && this.error === null) this.error = err;
+    this.ended = true;
+    this.notify();
+    for (const w of [...this.endWaiters]) w();
+    this.endWaiters.clear();
   }
 
   private notify(): void {
@@ -153,14 +154,20 @@ class MessageReader {
     });
   }
 
-  /** Waits until the peer has closed (true) or the timeout passed (false). */
-  async waitEnd(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      this.queue.length = 0; // bytes after the last message are discarded here
-      if (!(await this.waitInput(deadline))) return this.ended;
-    }
-    return true;
+  /** Waits until the peer has closed (true) or the timeout passed (false). Keeps unread bytes. */
+  waitEnd(timeoutMs: number): Promise<boolean> {
+    if (this.ended) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.endWaiters.delete(done);
+        resolve(this.ended);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.endWaiters.add(done);
+    });
   }
 
   async read<H extends { headers: HeaderList }>(
@@ -183,6 +190,7 @@ class MessageReader {
       headText,
       framing: framing!.kind,
       body: Buffer.concat(sink.parts),
+      bodyLength: sink.bytes,
       bodySha256: sink.hash.digest('hex'),
       trailers: decoder!.trailers,
     });
@@ -309,9 +317,23 @@ export class RawClient {
     return out;
   }
 
-  /** True once the peer closed (after `timeoutMs` at most). Unread bytes are discarded. */
+  /** True once the peer closed (after `timeoutMs` at most). Unread bytes stay readable. */
   waitForClose(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<boolean> {
     return this.reader.waitEnd(timeoutMs);
+  }
+
+  /**
+   * The next final response, or 'closed' when the peer closed (or reset) the connection before
+   * any byte of one arrived. A timeout still throws.
+   */
+  async readResponseOrClose(opts: ReadOptions = {}): Promise<RawResponse | 'closed'> {
+    try {
+      return await this.readResponse(opts);
+    } catch (err) {
+      if (err instanceof ReadTimeoutError) throw err;
+      if (err instanceof IncompleteMessageError && err.headSeen) throw err;
+      return 'closed';
+    }
   }
 
   /** True when the peer has closed and no unread byte is left. */
@@ -353,6 +375,17 @@ export async function rawExchange(
   } finally {
     c.destroy();
   }
+}
+
+/** One GET (HTTP/1.1, Host `test` unless given) on a fresh connection. */
+export async function rawGet(
+  port: number,
+  target: string,
+  headers: ReadonlyArray<readonly [string, string]> = [['Host', 'test']],
+  opts: Omit<ReadOptions, 'method'> = {},
+): Promise<RawResponse> {
+  const [res] = await rawExchange(port, requestBytes('GET', target, headers), ['GET'], opts);
+  return res!;
 }
 
 /** Builds request bytes: `request('GET', '/x', {Host: 'a'}, body?)` with CRLFs, no framing added. */
@@ -416,6 +449,22 @@ export class RawServerConnection {
 
   get receivedBytes(): number {
     return this.reader.recordedBytes;
+  }
+
+  /**
+   * Waits until the bytes received so far satisfy `pred` (e.g. a whole head has arrived), without
+   * consuming them: a later readRequest() still parses them.
+   */
+  async waitForReceived(
+    pred: (text: string) => boolean,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred(this.received().toString('latin1'))) {
+      if (Date.now() > deadline) throw new ReadTimeoutError('expected bytes', timeoutMs);
+      if (this.socket.destroyed) throw new Error('connection closed while waiting for bytes');
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** Reads the next request (head and whole body) with the project's codec. */

@@ -1,0 +1,101 @@
+/**
+ * The keep-alive reuse race (RFC 9112 9.3.1, 9.4): a backend may close an idle connection just as
+ * the proxy reuses it. The client must never see that: an idempotent request is sent again on a
+ * fresh connection. A non-idempotent request whose bytes were sent is never sent twice.
+ */
+import { startProxy, type ProxyProcess } from '../support/proxy-process';
+import {
+  rawExchange,
+  requestBytes,
+  responseBytes,
+  startRawServer,
+  type RawServer,
+} from '../support/raw-http';
+
+/** Answers one request per connection, without Connection: close, then closes at once. */
+let closer: RawServer;
+let closerProxy: ProxyProcess;
+/** Answers the first request of each connection; on a second one, closes without answering. */
+let dropper: RawServer;
+let dropperProxy: ProxyProcess;
+
+beforeAll(async () => {
+  closer = await startRawServer(async (conn) => {
+    const req = await conn.readRequest();
+    await conn.write(responseBytes(200, [['X-Conn', String(conn.id)]], `ok ${req.target}`));
+    conn.socket.end();
+  });
+  dropper = await startRawServer(async (conn) => {
+    const req = await conn.readRequest();
+    await conn.write(responseBytes(200, [['X-Conn', String(conn.id)]], `ok ${req.target}`));
+    // The next request arrives on a connection this backend has decided to close: it is read
+    // (so the proxy's write succeeds) and dropped without a byte of response.
+    await conn.readRequest().catch(() => undefined);
+    conn.socket.destroy();
+  });
+  [closerProxy, dropperProxy] = await Promise.all([
+    startProxy({ backends: [closer.address] }),
+    startProxy({ backends: [dropper.address] }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([closerProxy?.stop(), dropperProxy?.stop()]);
+  await Promise.all([closer?.stop(), dropper?.stop()]);
+});
+
+const get = (target: string): Buffer => requestBytes('GET', target, [['Host', 'test']]);
+
+test('backend closes right after each response: sequential GETs after a short pause all succeed', async () => {
+  for (let i = 0; i < 5; i++) {
+    const [res] = await rawExchange(closerProxy.port, get(`/seq-${i}`));
+    expect(res!.status).toBe(200);
+    expect(res!.body.toString()).toBe(`ok /seq-${i}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+});
+
+test('backend closes right after each response: back-to-back GETs on one client connection succeed', async () => {
+  const targets = ['/b2b-1', '/b2b-2', '/b2b-3', '/b2b-4'];
+  const responses = await rawExchange(
+    closerProxy.port,
+    Buffer.concat(targets.map(get)),
+    targets.map(() => 'GET'),
+  );
+  responses.forEach((res, i) => {
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe(`ok ${targets[i]}`);
+  });
+});
+
+test('a reused connection dropped without a response byte: the GET is retried and succeeds', async () => {
+  for (let i = 0; i < 6; i++) {
+    const [res] = await rawExchange(dropperProxy.port, get(`/race-${i}`));
+    expect(res!.status).toBe(200);
+    expect(res!.body.toString()).toBe(`ok /race-${i}`);
+  }
+  // The race really happened: some GET reached a connection that then dropped it.
+  const dropped = dropper.receivedText().match(/GET \/race-\d+/g) ?? [];
+  expect(dropped.length).toBeGreaterThan(6);
+});
+
+test('a non-idempotent POST is never sent twice', async () => {
+  // Warm a pooled connection, so the POST may land on a connection the backend drops.
+  await rawExchange(dropperProxy.port, get('/warm'));
+  const [res] = await rawExchange(
+    dropperProxy.port,
+    requestBytes(
+      'POST',
+      '/once',
+      [
+        ['Host', 'test'],
+        ['Content-Length', '5'],
+      ],
+      'hello',
+    ),
+  );
+  // 200 (sent on a fresh connection) or 502 (sent on the dropped one, not replayed); never twice.
+  expect([200, 502]).toContain(res!.status);
+  const sent = dropper.receivedText().match(/POST \/once /g) ?? [];
+  expect(sent).toHaveLength(1);
+});
