@@ -1,0 +1,213 @@
+import { CidrSet } from '../../src/config/cidr';
+import { HeaderList } from '../../src/http';
+import {
+  buildClientResponseHeaders,
+  buildUpstreamRequestHeaders,
+  clientWantsKeepAlive,
+  isValidRequestId,
+  normalizePeerAddress,
+  resolveClientAddress,
+  viaHasName,
+  type UpstreamRequestParams,
+} from '../../src/proxy/forwarding';
+
+const base: UpstreamRequestParams = {
+  peer: '203.0.113.7',
+  peerTrusted: false,
+  proto: 'http',
+  host: 'example.com',
+  clientHost: 'example.com',
+  versionMinor: 1,
+  viaName: 'rrproxy',
+  requestIdHeader: 'x-request-id',
+  requestId: 'rid-1',
+  keepExpect: false,
+};
+
+function pairs(h: HeaderList): [string, string][] {
+  return [...h.entries()];
+}
+
+describe('buildUpstreamRequestHeaders (RFC 9110 7.6)', () => {
+  test('Host first, end-to-end fields kept in order and case, repeated fields kept apart', () => {
+    const src = HeaderList.from([
+      ['Accept', 'text/html'],
+      ['host', 'example.com'],
+      ['X-Thing', 'a'],
+      ['x-thing', 'b'],
+      ['Cookie', 'c=1'],
+    ]);
+    expect(pairs(buildUpstreamRequestHeaders(src, base))).toEqual([
+      ['Host', 'example.com'],
+      ['Accept', 'text/html'],
+      ['X-Thing', 'a'],
+      ['x-thing', 'b'],
+      ['Cookie', 'c=1'],
+      ['X-Forwarded-For', '203.0.113.7'],
+      ['X-Forwarded-Proto', 'http'],
+      ['X-Forwarded-Host', 'example.com'],
+      ['Via', '1.1 rrproxy'],
+      ['X-Request-Id', 'rid-1'],
+    ]);
+  });
+
+  test('hop-by-hop fields and every field named by Connection are stripped (7.6.1)', () => {
+    const src = HeaderList.from([
+      ['Connection', 'keep-alive, X-Secret'],
+      ['Connection', 'foo'],
+      ['Keep-Alive', 'timeout=5'],
+      ['Proxy-Connection', 'keep-alive'],
+      ['TE', 'trailers'],
+      ['Transfer-Encoding', 'chunked'],
+      ['Upgrade', 'h2c'],
+      ['X-Secret', '1'],
+      ['Foo', '2'],
+      ['Content-Length', '5'],
+      ['X-Kept', 'yes'],
+    ]);
+    const names = pairs(buildUpstreamRequestHeaders(src, base)).map(([n]) => n.toLowerCase());
+    for (const gone of [
+      'connection',
+      'keep-alive',
+      'proxy-connection',
+      'te',
+      'transfer-encoding',
+      'upgrade',
+      'x-secret',
+      'foo',
+      'content-length',
+    ]) {
+      expect(names).not.toContain(gone);
+    }
+    expect(names).toContain('x-kept');
+  });
+
+  test('X-Forwarded-For is appended to; untrusted peers cannot set Proto/Host', () => {
+    const src = HeaderList.from([
+      ['X-Forwarded-For', '10.0.0.1'],
+      ['X-Forwarded-For', '10.0.0.2, 10.0.0.3'],
+      ['X-Forwarded-Proto', 'https'],
+      ['X-Forwarded-Host', 'evil.example'],
+    ]);
+    const h = buildUpstreamRequestHeaders(src, base);
+    expect(h.getAll('x-forwarded-for')).toEqual(['10.0.0.1, 10.0.0.2, 10.0.0.3, 203.0.113.7']);
+    expect(h.getAll('x-forwarded-proto')).toEqual(['http']);
+    expect(h.getAll('x-forwarded-host')).toEqual(['example.com']);
+  });
+
+  test('trusted peers keep their X-Forwarded-Proto/Host', () => {
+    const src = HeaderList.from([
+      ['X-Forwarded-Proto', 'https'],
+      ['X-Forwarded-Host', 'public.example'],
+    ]);
+    const h = buildUpstreamRequestHeaders(src, { ...base, peerTrusted: true });
+    expect(h.get('x-forwarded-proto')).toBe('https');
+    expect(h.get('x-forwarded-host')).toBe('public.example');
+  });
+
+  test('Via is appended with the request protocol version; request id replaced', () => {
+    const src = HeaderList.from([
+      ['Via', '1.1 edge'],
+      ['X-Request-Id', 'client-given'],
+    ]);
+    const h = buildUpstreamRequestHeaders(src, { ...base, versionMinor: 0 });
+    expect(h.getAll('via')).toEqual(['1.1 edge', '1.0 rrproxy']);
+    expect(h.getAll('x-request-id')).toEqual(['rid-1']);
+  });
+
+  test('Expect is relayed only when asked to', () => {
+    const src = HeaderList.from([['Expect', '100-continue']]);
+    expect(buildUpstreamRequestHeaders(src, base).has('expect')).toBe(false);
+    expect(buildUpstreamRequestHeaders(src, { ...base, keepExpect: true }).get('expect')).toBe(
+      '100-continue',
+    );
+  });
+});
+
+describe('buildClientResponseHeaders', () => {
+  const p = {
+    upstreamMinor: 1 as const,
+    viaName: 'rrproxy',
+    requestIdHeader: 'x-request-id',
+    requestId: 'rid-9',
+    keepContentLength: false,
+    date: 'Fri, 27 Nov 2026 00:00:00 GMT',
+  };
+  test('strips hop-by-hop and framing, keeps Set-Cookie apart, adds Date, Via, request id', () => {
+    const src = HeaderList.from([
+      ['Set-Cookie', 'a=1'],
+      ['Connection', 'close, X-Internal'],
+      ['X-Internal', 'x'],
+      ['Keep-Alive', 'timeout=5'],
+      ['Transfer-Encoding', 'chunked'],
+      ['Content-Length', '10'],
+      ['Set-Cookie', 'b=2'],
+    ]);
+    expect(pairs(buildClientResponseHeaders(src, p))).toEqual([
+      ['Set-Cookie', 'a=1'],
+      ['Set-Cookie', 'b=2'],
+      ['Date', p.date],
+      ['Via', '1.1 rrproxy'],
+      ['X-Request-Id', 'rid-9'],
+    ]);
+  });
+  test('keeps the backend Date and, for HEAD/304, Content-Length', () => {
+    const src = HeaderList.from([
+      ['Date', 'Thu, 01 Jan 2026 00:00:00 GMT'],
+      ['Content-Length', '42'],
+    ]);
+    const h = buildClientResponseHeaders(src, { ...p, keepContentLength: true });
+    expect(h.getAll('date')).toEqual(['Thu, 01 Jan 2026 00:00:00 GMT']);
+    expect(h.get('content-length')).toBe('42');
+  });
+});
+
+describe('resolveClientAddress (headers.trustedProxies)', () => {
+  const trusted = new CidrSet(['10.0.0.0/8', '::1/128']);
+  test.each([
+    ['untrusted peer: XFF ignored', '203.0.113.7', ['1.2.3.4'], '203.0.113.7'],
+    [
+      'trusted peer: rightmost untrusted entry',
+      '10.1.1.1',
+      ['1.2.3.4, 5.6.7.8, 10.2.2.2'],
+      '5.6.7.8',
+    ],
+    ['all trusted: leftmost', '10.1.1.1', ['10.0.0.9, 10.0.0.8'], '10.0.0.9'],
+    ['several fields are one list', '10.1.1.1', ['9.9.9.9', '10.0.0.3'], '9.9.9.9'],
+    ['IPv6 peer trusted', '::1', ['2001:db8::1'], '2001:db8::1'],
+    ['entries with ports', '10.1.1.1', ['[2001:db8::2]:443, 192.0.2.1:80'], '192.0.2.1'],
+  ])('%s', (_name, peer, xff, expected) => {
+    expect(resolveClientAddress(peer, xff, trusted)).toBe(expected);
+  });
+  test('no trusted ranges: the peer', () => {
+    expect(resolveClientAddress('10.1.1.1', ['1.1.1.1'], null)).toBe('10.1.1.1');
+  });
+});
+
+test('IPv4-mapped peers are shown as IPv4', () => {
+  expect(normalizePeerAddress('::ffff:127.0.0.1')).toBe('127.0.0.1');
+  expect(normalizePeerAddress('::1')).toBe('::1');
+});
+
+test('Via loop detection matches the received-by name, not the comment', () => {
+  expect(viaHasName(['1.1 rrproxy'], 'rrproxy')).toBe(true);
+  expect(viaHasName(['1.0 edge, HTTP/1.1 RRProxy (v1)'], 'rrproxy')).toBe(true);
+  expect(viaHasName(['1.1 edge (rrproxy)'], 'rrproxy')).toBe(false);
+  expect(viaHasName(['1.1 rrproxy2'], 'rrproxy')).toBe(false);
+});
+
+test('request ids: bounded, safe characters', () => {
+  expect(isValidRequestId('abc-123_x.y:z')).toBe(true);
+  expect(isValidRequestId('')).toBe(false);
+  expect(isValidRequestId('a'.repeat(129))).toBe(false);
+  expect(isValidRequestId('a b')).toBe(false);
+  expect(isValidRequestId('a\u00e9')).toBe(false);
+});
+
+test('client keep-alive per RFC 9112 9.3', () => {
+  expect(clientWantsKeepAlive(HeaderList.from([]), 1)).toBe(true);
+  expect(clientWantsKeepAlive(HeaderList.from([['Connection', 'Close']]), 1)).toBe(false);
+  expect(clientWantsKeepAlive(HeaderList.from([['Connection', 'foo, close']]), 1)).toBe(false);
+  expect(clientWantsKeepAlive(HeaderList.from([]), 0)).toBe(false);
+  expect(clientWantsKeepAlive(HeaderList.from([['Connection', 'keep-alive']]), 0)).toBe(true);
+});
