@@ -55,8 +55,14 @@ export function serializeResponseHead(
   );
 }
 
-/** The line that starts a chunk of `size` bytes. */
+/**
+ * The line that starts a chunk of `size` bytes. A size of 0 would be the last-chunk (RFC 9112
+ * 7.1): the rest of the body would then be read by the peer as a new message, so it throws.
+ */
 export function chunkHeader(size: number): string {
+  if (!(size > 0 && size <= Number.MAX_SAFE_INTEGER && Number.isInteger(size))) {
+    throw new RangeError(`invalid chunk size ${size}`);
+  }
   return size.toString(16) + '\r\n';
 }
 

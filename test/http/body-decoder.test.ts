@@ -241,6 +241,27 @@ describe('chunked (RFC 9112 7.1)', () => {
   });
 });
 
+describe('no empty data is ever handed out (a zero-size chunk header would end the body)', () => {
+  test.each([
+    ['length', lengthFraming(6), 'abcdef'],
+    ['chunked', CHUNKED, '1\r\na\r\n2;x\r\nbc\r\n3\r\ndef\r\n0\r\nT: 1\r\n\r\n'],
+    ['close', CLOSE_DELIMITED, 'abcdef'],
+  ] as const)('%s, with empty pieces between bytes', (_name, framing, raw) => {
+    const d = new BodyDecoder(framing, DEFAULT_CODEC_LIMITS, BAD);
+    const sizes: number[] = [];
+    const sink = { onBodyData: (c: Buffer): void => void sizes.push(c.length) };
+    const buf = b(raw);
+    for (let i = 0; i < buf.length && !d.done; i++) {
+      d.decode(Buffer.alloc(0), 0, sink);
+      d.decode(buf.subarray(i, i + 1), 0, sink);
+      d.decode(buf, buf.length, sink); // nothing left at this offset
+    }
+    expect(sizes.length).toBeGreaterThan(0);
+    expect(sizes.every((n) => n > 0)).toBe(true);
+    expect(sizes.reduce((x, y) => x + y, 0)).toBe(6);
+  });
+});
+
 describe('chunked rejections (RFC 9112 7.1), with the code given to the constructor', () => {
   const CASES: readonly (readonly [string, string])[] = [
     ['bare LF after size', '5\nhello\r\n0\r\n\r\n'],

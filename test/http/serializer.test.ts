@@ -118,6 +118,13 @@ describe('chunk framing output (RFC 9112 7.1)', () => {
     expect(chunkHeader(size)).toBe(line);
   });
 
+  test.each([0, -1, 1.5, NaN, Infinity, 2 ** 53])(
+    'chunkHeader(%d) throws: a zero-size chunk would end the body early',
+    (size) => {
+      expect(() => chunkHeader(size)).toThrow(RangeError);
+    },
+  );
+
   test('lastChunk without trailers', () => {
     expect(lastChunk(null)).toBe('0\r\n\r\n');
     expect(lastChunk(new HeaderList())).toBe('0\r\n\r\n');
