@@ -118,3 +118,13 @@ describe('the configuration reference table', () => {
     expect(table).toContain('| `listen` | `RRPROXY_LISTEN` | `--listen` | `0.0.0.0:8080` |');
   });
 });
+
+test('src/config/index.ts exports the loader API main and others use', async () => {
+  const api = await import('../../src/config');
+  expect(typeof api.loadConfig).toBe('function');
+  expect(typeof api.loadConfigOrExit).toBe('function');
+  expect(typeof api.CidrSet).toBe('function');
+  expect(new api.ConfigError('x').exitCode).toBe(2);
+  expect(new api.CliExit('out').exitCode).toBe(0);
+  expect(api.renderConfigTable()).toContain('RRPROXY_LISTEN');
+});
