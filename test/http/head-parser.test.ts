@@ -3,7 +3,13 @@
  * depend on how the bytes were split (RFC 9112 2.2: a recipient parses the octet stream, not the
  * reads that carried it).
  */
-import { DEFAULT_CODEC_LIMITS, HeadScanner, HeaderList, parseFieldLines } from '../../src/http';
+import {
+  DEFAULT_CODEC_LIMITS,
+  HeadScanner,
+  HeaderList,
+  parseFieldLines,
+  parseResponseHead,
+} from '../../src/http';
 import {
   b,
   byteByByte,
@@ -234,6 +240,13 @@ describe('response head parsing (RFC 9112 4)', () => {
 });
 
 describe('parseFieldLines (shared by heads and trailers)', () => {
+  test('a field line without LF before the end is refused', () => {
+    const buf = b('A: 1\r\nB: 2');
+    expect(() => parseFieldLines(buf, 0, buf.length, new HeaderList())).toThrow(
+      expect.objectContaining({ code: 'RRP_ERR_BAD_REQUEST' }),
+    );
+  });
+
   test('appends to an existing list and stops at the empty line', () => {
     const h = new HeaderList();
     h.add('Pre', '0');
@@ -284,6 +297,26 @@ describe('HeadScanner bookkeeping', () => {
     expect(scanner.partial).toBe(true);
     expect(scanner.push(b('ET / HTTP/1.1\r\n\r\n'), 0)).not.toBe(-1);
     expect(scanner.partial).toBe(false);
+  });
+
+  test('interim and final responses in one read, parsed one after the other', () => {
+    const buf = b(
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n' +
+        'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    );
+    const scanner = new HeadScanner(DEFAULT_CODEC_LIMITS, false);
+    const statuses: number[] = [];
+    let off = 0;
+    while (off < buf.length) {
+      const end = scanner.push(buf, off);
+      expect(end).toBeGreaterThan(off);
+      const { headBuf, headStart, headLineEnd, headEnd } = scanner;
+      statuses.push(parseResponseHead(headBuf, headStart, headLineEnd, headEnd).status);
+      scanner.reset();
+      off = end;
+    }
+    expect(statuses).toEqual([100, 103, 200]);
+    expect(off).toBe(buf.length);
   });
 
   test('reset drops a partial head', () => {

@@ -108,6 +108,12 @@ const REQUEST_REJECTIONS: readonly (readonly [string, string, ErrorCode])[] = [
   ['HTTP/3.0', 'GET / HTTP/3.0\r\n\r\n', 'RRP_ERR_VERSION_NOT_SUPPORTED'],
   ['HTTP/0.9', 'GET / HTTP/0.9\r\n\r\n', 'RRP_ERR_VERSION_NOT_SUPPORTED'],
   ['HTTP/9.9', 'GET / HTTP/9.9\r\n\r\n', 'RRP_ERR_VERSION_NOT_SUPPORTED'],
+  // RFC 9113 3.4: the HTTP/2 connection preface sent to an HTTP/1.1 port.
+  [
+    'h2 prior-knowledge preface',
+    'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+    'RRP_ERR_VERSION_NOT_SUPPORTED',
+  ],
 ];
 
 const RESPONSE_REJECTIONS: readonly (readonly [string, string])[] = [
