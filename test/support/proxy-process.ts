@@ -83,9 +83,15 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
   }
   args.push(...(opts.extraArgs ?? []));
 
+  // Hermetic: settings and telemetry endpoints of the environment running the tests never leak
+  // into the proxy under test; only what the test passes.
+  const inherited: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('RRPROXY_') && !k.startsWith('OTEL_') && k !== 'KUBECONFIG') inherited[k] = v;
+  }
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.env },
+    env: { ...inherited, ...opts.env },
   });
   trackChild(child);
   let out = '';
