@@ -64,6 +64,7 @@ export async function startProxy(
     trusted:
       config.headers.trustedProxies.length > 0 ? new CidrSet(config.headers.trustedProxies) : null,
     stats: { requests: 0, activeRequests: 0, clientConnections: 0, errors: 0 },
+    observer: null,
     draining: false,
   };
 

@@ -4,6 +4,7 @@ import type { CodecLimits } from '../http';
 import type { Logger } from '../observability/logger';
 import type { PoolRegistry } from '../upstream/pool';
 import type { AddressMatcher } from './forwarding';
+import type { ExchangeObserver } from './observer';
 
 /** Counters read by the admin endpoints and metrics. */
 export interface ProxyStats {
@@ -23,6 +24,8 @@ export interface ProxyContext {
   /** Trusted proxy ranges, or null when none are configured. */
   readonly trusted: AddressMatcher | null;
   readonly stats: ProxyStats;
+  /** Metrics/tracing hooks, or null (then the data path pays one null check). */
+  readonly observer: ExchangeObserver | null;
   /** True after SIGTERM: responses carry Connection: close. */
   draining: boolean;
 }

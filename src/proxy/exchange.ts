@@ -22,6 +22,7 @@ import {
   buildUpstreamRequestHeaders,
   clientWantsKeepAlive,
 } from './forwarding';
+import type { RequestObservation } from './observer';
 import { checkRequest } from './request-checks';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -41,6 +42,9 @@ export class Exchange implements UpstreamHandler {
   readonly framing: BodyFraming;
 
   private readonly upstreamHead: string;
+  /** The head sent by the current attempt (the upstream head plus any trace context). */
+  private attemptHead = '';
+  private readonly obs: RequestObservation | null;
   private readonly idempotent: boolean;
   private readonly tried: Backend[] = [];
   private attempts = 0;
@@ -89,6 +93,23 @@ export class Exchange implements UpstreamHandler {
     const headers = buildUpstreamRequestHeaders(head.headers, checked.forwarding);
     // Requests are framed upstream as received: a length stays a length, chunked stays chunked.
     this.upstreamHead = serializeRequestHead(head.method, checked.path, headers, checked.framing);
+    const observer = ctx.observer;
+    this.obs =
+      observer === null
+        ? null
+        : observer.requestStart({
+            method: head.method,
+            target: checked.path,
+            headers: head.headers,
+            clientAddress: checked.clientAddress,
+            peerAddress: conn.peerAddress,
+            peerPort: conn.info.remotePort,
+            localAddress: conn.info.localAddress,
+            localPort: conn.info.localPort,
+            host: checked.forwarding.host,
+            versionMinor: head.versionMinor,
+            requestId: checked.requestId,
+          });
     ctx.stats.requests++;
     ctx.stats.activeRequests++;
   }
@@ -129,6 +150,12 @@ export class Exchange implements UpstreamHandler {
     if (this.upstreamStartedAt === 0) this.upstreamStartedAt = performance.now();
     const up = ctx.pools.get(backend).acquire();
     this.upstream = up;
+    this.attemptHead = this.upstreamHead;
+    if (this.obs !== null) {
+      const extra = this.obs.attemptStart(backend, !up.connecting);
+      // Trace context goes last, before the empty line that ends the head.
+      if (extra !== null) this.attemptHead = this.upstreamHead.slice(0, -2) + extra + '\r\n';
+    }
     up.attach(this, this.method);
     if (!up.connecting) this.onConnected(up);
   }
@@ -137,7 +164,8 @@ export class Exchange implements UpstreamHandler {
 
   onConnected(up: UpstreamConnection): void {
     if (up !== this.upstream) return;
-    up.write(this.upstreamHead);
+    this.obs?.attemptConnected();
+    up.write(this.attemptHead);
     if (this.attempts > 1 && this.replay !== null)
       for (const b of this.replay) this.writeBodyChunk(up, b);
     if (this.requestBodyDone) {
@@ -170,6 +198,7 @@ export class Exchange implements UpstreamHandler {
     const ctx = this.ctx;
     const client11 = this.head.versionMinor === 1;
     this.status = head.status;
+    this.obs?.attemptResponse(head.status);
     let out: BodyFraming;
     switch (framing.kind) {
       case 'none':
@@ -233,6 +262,7 @@ export class Exchange implements UpstreamHandler {
       this.conn.write(lastChunk(this.forwardTrailers ? filterTrailers(trailers) : null));
     }
     this.upstreamEndedAt = performance.now();
+    this.obs?.attemptEnd('ok');
     const up = this.upstream;
     this.upstream = null;
     up?.finish(this.requestBodyDone && !this.earlyResponse);
@@ -245,6 +275,7 @@ export class Exchange implements UpstreamHandler {
     if (this.finished) return;
     this.lastError = err;
     this.lastWasReused = up !== null && up.uses > 1;
+    this.obs?.attemptEnd(err.code);
     if (this.mayRetry(err, responseStarted)) {
       this.start();
       return;
@@ -326,7 +357,10 @@ export class Exchange implements UpstreamHandler {
     if (this.finished) return;
     const up = this.upstream;
     this.upstream = null;
-    up?.destroy();
+    if (up !== null) {
+      up.destroy();
+      this.obs?.attemptEnd(code);
+    }
     this.outcome = code;
     this.finish();
   }
@@ -336,7 +370,10 @@ export class Exchange implements UpstreamHandler {
     if (this.finished) return;
     const up = this.upstream;
     this.upstream = null;
-    up?.destroy();
+    if (up !== null) {
+      up.destroy();
+      this.obs?.attemptEnd(err.code);
+    }
     this.outcome = err.code;
     this.ctx.stats.errors++;
     if (this.responseHeadSent) {
@@ -363,8 +400,20 @@ export class Exchange implements UpstreamHandler {
     this.finished = true;
     const ctx = this.ctx;
     ctx.stats.activeRequests--;
-    if (!ctx.config.log.access) return;
     const now = performance.now();
+    const obs = this.obs;
+    if (obs !== null) {
+      obs.requestEnd({
+        status: this.status,
+        outcome: this.outcome,
+        bytesIn: this.bytesIn,
+        bytesOut: this.bytesOut,
+        durationMs: now - this.startedAt,
+        backend: this.backend,
+        attempts: this.attempts,
+      });
+    }
+    if (!ctx.config.log.access) return;
     ctx.logger.info(
       {
         reqId: this.requestId,
@@ -382,6 +431,8 @@ export class Exchange implements UpstreamHandler {
             : round((this.upstreamEndedAt || now) - this.upstreamStartedAt),
         attempts: this.attempts,
         outcome: this.outcome,
+        traceId: obs?.traceId,
+        spanId: obs?.spanId,
       },
       'request',
     );
