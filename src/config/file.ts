@@ -132,7 +132,9 @@ export function parseConfigText(text: string, file: string): SourceResult {
   const walk = (mapping: Record<string, unknown>, parent: string): void => {
     for (const [name, value] of Object.entries(mapping)) {
       const key = parent === '' ? name : `${parent}.${name}`;
-      const spec = fieldOf(key);
+      // "timeouts.connect: 5s" at the top level would alias the nested key and make two
+      // spellings of one setting, the later silently winning: keys are nested, never dotted.
+      const spec = name.includes('.') ? undefined : fieldOf(key);
       if (spec !== undefined) {
         const r = spec.kind.fromValue(value);
         if (r.ok) {
@@ -161,10 +163,13 @@ export function parseConfigText(text: string, file: string): SourceResult {
         walk(value, key);
       } else {
         const suggestion = closest(name, childKeys(parent));
+        const dot = name.indexOf('.');
         const hint =
-          suggestion === undefined
-            ? ` (known keys${parent === '' ? '' : ` of ${parent}`}: ${childKeys(parent).join(', ')})`
-            : ` (did you mean '${parent === '' ? suggestion : `${parent}.${suggestion}`}'?)`;
+          dot > 0 && fieldOf(key) !== undefined
+            ? ` (keys are nested: write '${name.slice(0, dot)}:' and '${name.slice(dot + 1)}:' indented under it)`
+            : suggestion === undefined
+              ? ` (known keys${parent === '' ? '' : ` of ${parent}`}: ${childKeys(parent).join(', ')})`
+              : ` (did you mean '${parent === '' ? suggestion : `${parent}.${suggestion}`}'?)`;
         problem(key, `unknown key '${key}' ${where(key)}${hint}`);
       }
     }

@@ -35,6 +35,14 @@ describe('file: keys', () => {
     expect(r.message).toMatch(/unknown key 'zzz' at line 1 .*known keys: listen, admin, backends/);
   });
 
+  test('a dotted key is not a second spelling of a nested one', async () => {
+    const p = await problemOf(['timeouts.connect: 5s']);
+    expect(p).toMatchObject({ key: 'timeouts.connect', line: 1 });
+    expect(p.message).toMatch(
+      /unknown key 'timeouts\.connect' at line 1 .*keys are nested: write 'timeouts:' and 'connect:'/,
+    );
+  });
+
   test('a group that is not a mapping', async () => {
     const p = await problemOf(['limits: 5']);
     expect(p).toMatchObject({ key: 'limits', line: 1 });
