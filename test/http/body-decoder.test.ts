@@ -348,6 +348,15 @@ describe('chunked limits', () => {
     expect(fed).toBeLessThanOrEqual(16);
   });
 
+  test('endless BWS before an extension is bounded by the same limit', () => {
+    expect(
+      errorEverywhere(CHUNKED, '5' + ' '.repeat(13) + ';e\r\nhello\r\n0\r\n\r\n', BAD, limits),
+    ).toBe('ok');
+    expect(
+      errorEverywhere(CHUNKED, '5' + ' '.repeat(14) + ';e\r\nhello\r\n0\r\n\r\n', BAD, limits),
+    ).toBe(BAD);
+  });
+
   test('default chunk line limit', () => {
     const max = DEFAULT_CODEC_LIMITS.maxChunkLineBytes;
     const ext = (n: number): string => '5;' + 'e'.repeat(n - 2);
