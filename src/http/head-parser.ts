@@ -157,13 +157,13 @@ export class HeadScanner {
   /**
    * Limits on an incomplete line, so a huge line is refused before it ends. Counts only what the
    * complete line will surely count: a trailing CR may be the first half of the CRLF that ends the
-   * line (or the head), so the verdict does not depend on where the bytes were split.
+   * line (or the head), so the verdict does not depend on where the bytes were split. Header bytes
+   * are the field-line bytes after the start line, terminators included, as in scan().
    */
   private checkPartialLimits(buf: Buffer, end: number): void {
     const tail = end > 0 && buf[end - 1] === CR ? end - 1 : end;
     if (this.startLineEnd === -1) {
       if (tail - this.headStart > this.limits.maxStartLineBytes) this.startLineTooLong();
-      // Field-line bytes received so far, terminators included as in scan().
     } else if (tail - (this.startLineEnd + 1) > this.limits.maxHeaderBytes) {
       throw new ProxyError('RRP_ERR_HEADERS_TOO_LARGE', 'header section too large');
     }
