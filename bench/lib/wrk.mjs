@@ -1,0 +1,70 @@
+// Runs wrk and reads its report.
+import { spawn } from 'node:child_process';
+
+/** wrk's command line for one scenario against a port. */
+export function wrkArgs(opts, scenario, port, durationS, latency) {
+  const args = [
+    `-t${opts.wrkThreads}`,
+    `-c${scenario.connections}`,
+    `-d${durationS}s`,
+    '--timeout',
+    `${opts.wrkTimeoutS}s`,
+  ];
+  if (latency) args.push('--latency');
+  if (scenario.close) args.push('-H', 'Connection: close');
+  args.push(`http://127.0.0.1:${port}${scenario.path}`);
+  return args;
+}
+
+/**
+ * Runs `taskset -c cpus wrk args`; resolves { code, output, pid } when it exits. `onSpawn` is
+ * called with the pid right after the spawn. `hardLimitMs` bounds the run even if wrk hangs.
+ * `track(child)` registers it so that SIGINT can stop it.
+ */
+export function runWrk(cpus, args, { hardLimitMs, onSpawn, track }) {
+  return new Promise((resolve) => {
+    const child = spawn('taskset', ['-c', cpus, 'wrk', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    track?.(child);
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), hardLimitMs);
+    onSpawn?.(child.pid);
+    child.on('error', (err) => {
+      output += String(err);
+    });
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      track?.(null);
+      resolve({ code: code ?? (sig ? 128 : 1), output });
+    });
+  });
+}
+
+const UNIT_MS = { us: 1e-3, ms: 1, s: 1e3, m: 6e4 };
+
+/** Figures from wrk's text report. */
+export function parseWrk(output) {
+  const num = (re) => {
+    const m = output.match(re);
+    return m ? Number(m[1]) : 0;
+  };
+  const latency = (p) => {
+    const m = output.match(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)\\b`, 'm'));
+    return m ? Number((Number(m[1]) * UNIT_MS[m[2]]).toFixed(3)) : null;
+  };
+  const sock = output.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
+  const socketErrors = sock ? sock.slice(1).reduce((a, x) => a + Number(x), 0) : 0;
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    requests: num(/(\d+) requests in/),
+    p50Ms: latency(50),
+    p99Ms: latency(99),
+    errors: socketErrors + non2xx,
+    errorsDetail:
+      socketErrors || non2xx ? `${sock ? sock[0] : ''} non2xx ${non2xx}`.trim() : undefined,
+  };
+}
