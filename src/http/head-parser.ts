@@ -86,27 +86,36 @@ export class HeadScanner {
       if (this.startLineEnd !== -1) this.startLineEnd -= offset;
       return -1;
     }
+    // Append a line at a time, so that the bytes after the head (a body, a pipelined request)
+    // are not copied into the accumulator.
     const before = this.accLen;
-    const n = chunk.length - offset;
-    this.append(chunk, offset, n);
-    const acc = this.acc!;
-    const end = this.scan(acc, this.scanPos, this.accLen);
-    if (end === -1) return -1;
-    this.headBuf = acc;
-    this.acc = null;
-    this.accLen = 0;
-    return offset + (end - before);
+    let from = offset;
+    for (;;) {
+      const lf = chunk.indexOf(LF, from);
+      const upto = lf === -1 ? chunk.length : lf + 1;
+      this.append(chunk, from, upto);
+      const end = this.scan(this.acc!, this.scanPos, this.accLen);
+      if (end !== -1) {
+        this.headBuf = this.acc!;
+        this.acc = null;
+        this.accLen = 0;
+        return offset + (end - before);
+      }
+      if (lf === -1) return -1;
+      from = upto;
+    }
   }
 
-  private append(chunk: Buffer, offset: number, n: number): void {
+  /** Appends chunk[from, to) to the accumulator, doubling it when full. */
+  private append(chunk: Buffer, from: number, to: number): void {
     let acc = this.acc!;
-    const need = this.accLen + n;
+    const need = this.accLen + (to - from);
     if (need > acc.length) {
       const grown = Buffer.allocUnsafe(Math.max(need, acc.length * 2));
       acc.copy(grown, 0, 0, this.accLen);
       acc = this.acc = grown;
     }
-    chunk.copy(acc, this.accLen, offset);
+    chunk.copy(acc, this.accLen, from, to);
     this.accLen = need;
   }
 

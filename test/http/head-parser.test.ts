@@ -286,6 +286,18 @@ describe('HeadScanner bookkeeping', () => {
     );
   });
 
+  test('a body after a split head is not copied into the accumulator', () => {
+    const scanner = new HeadScanner(DEFAULT_CODEC_LIMITS, true);
+    expect(scanner.push(b('POST / HTTP/1.1\r\nContent-Le'), 0)).toBe(-1);
+    const rest = Buffer.concat([b('ngth: 1048576\r\n\r\n'), Buffer.alloc(1 << 20, 0x61)]);
+    const end = scanner.push(rest, 0);
+    expect(end).toBe(rest.length - (1 << 20));
+    expect(scanner.headBuf.length).toBeLessThan(4096);
+    expect(scanner.headBuf.toString('latin1', scanner.headStart, scanner.headEnd)).toBe(
+      'POST / HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n',
+    );
+  });
+
   test('partial is false when only empty lines before a request were received', () => {
     const scanner = new HeadScanner(DEFAULT_CODEC_LIMITS, true);
     expect(scanner.partial).toBe(false);
