@@ -47,7 +47,25 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     hostRewrite: '',
   },
   log: { level: 'info', pretty: false, access: true },
-  cache: { enabled: false, maxBytes: 64 * MiB, maxObjectBytes: 8 * MiB },
+  cache: {
+    enabled: false,
+    maxBytes: 64 * MiB,
+    maxObjectBytes: 8 * MiB,
+    // RFC 9111 4.2.2 allows heuristics; off so only responses that ask to be cached are.
+    heuristic: false,
+    heuristicPercent: 10,
+    storeSetCookie: false,
+    hostInKey: true,
+    // Browsers' reloads send no-cache / max-age=0 and expect a fresh answer.
+    honorClientNoCache: true,
+    // No stale responses unless the response's own stale-* directives allow them.
+    staleIfError: 0,
+    staleWhileRevalidate: 0,
+    statusHeaderName: 'X-Cache',
+    coalesceWait: 5_000,
+    purgeToken: '',
+    purgeTokenFile: '',
+  },
   discovery: {
     mode: 'static',
     namespace: '',

@@ -191,6 +191,37 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze([
   field('cache.enabled', boolean(), 'RFC 9111 response cache.'),
   field('cache.maxBytes', size(1), 'Cache size bound.'),
   field('cache.maxObjectBytes', size(1), 'Largest cacheable response.'),
+  field(
+    'cache.heuristic',
+    boolean(),
+    'Heuristic freshness for responses without explicit freshness.',
+  ),
+  field(
+    'cache.heuristicPercent',
+    integer(0, 100),
+    'Heuristic lifetime, percent of the time since Last-Modified.',
+  ),
+  field('cache.storeSetCookie', boolean(), 'Store responses that carry Set-Cookie.'),
+  field('cache.hostInKey', boolean(), 'Include the Host in the cache key.'),
+  field('cache.honorClientNoCache', boolean(), 'Client no-cache / max-age=0 force revalidation.'),
+  field('cache.staleIfError', duration(0), 'Default stale-if-error window (RFC 5861).'),
+  field(
+    'cache.staleWhileRevalidate',
+    duration(0),
+    'Default stale-while-revalidate window (RFC 5861).',
+  ),
+  field(
+    'cache.statusHeaderName',
+    text((v) => (v === '' ? undefined : checkToken(v))),
+    'Response field with HIT/MISS/STALE/REVALIDATED/BYPASS ("" = none).',
+  ),
+  field(
+    'cache.coalesceWait',
+    duration(0),
+    'Wait for a concurrent fetch of the same URL before going upstream.',
+  ),
+  field('cache.purgeToken', text(), 'Bearer token of the admin purge endpoint ("" = disabled).'),
+  field('cache.purgeTokenFile', text(), 'File holding the purge token (a mounted Secret).'),
 
   field(
     'discovery.mode',

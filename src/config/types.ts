@@ -88,8 +88,32 @@ export interface LogConfig {
 
 export interface CacheConfig {
   enabled: boolean;
+  /** Total bytes of stored responses: bodies, fields and bookkeeping (LRU eviction beyond). */
   maxBytes: number;
+  /** Largest stored response; larger ones stream through uncached. */
   maxObjectBytes: number;
+  /** Heuristic freshness (RFC 9111 4.2.2) for responses without max-age/s-maxage/Expires. */
+  heuristic: boolean;
+  /** Heuristic lifetime as a percentage of the time since Last-Modified. */
+  heuristicPercent: number;
+  /** Store responses that carry Set-Cookie (they would be replayed to every client). */
+  storeSetCookie: boolean;
+  /** Include the Host in the cache key (off: one cache for all virtual hosts). */
+  hostInKey: boolean;
+  /** Client no-cache / max-age force revalidation (RFC 9111 5.2.1: advisory for shared caches). */
+  honorClientNoCache: boolean;
+  /** Default stale-if-error window (RFC 5861) when the response names none. */
+  staleIfError: number;
+  /** Default stale-while-revalidate window (RFC 5861) when the response names none. */
+  staleWhileRevalidate: number;
+  /** Response field carrying HIT, MISS, STALE, REVALIDATED or BYPASS; "" for none. */
+  statusHeaderName: string;
+  /** How long a request waits for a concurrent fetch of the same URL before going upstream. */
+  coalesceWait: number;
+  /** Bearer token of the admin purge endpoint; "" (and no file) disables the endpoint. */
+  purgeToken: string;
+  /** File holding the purge token (a mounted Secret); read on each purge request. */
+  purgeTokenFile: string;
 }
 
 export type DiscoveryMode = 'static' | 'endpointslices' | 'endpoints';

@@ -1,0 +1,3 @@
+export * from './http-cache';
+export { cachePurgeRoute, type PurgeRouteOptions, type Purgeable } from './purge-route';
+export type { CacheEntry } from './entry';
