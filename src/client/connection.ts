@@ -215,6 +215,9 @@ export class ClientConnection implements BodySink {
       }
       sent += buf.length;
       ex.bytesSent += buf.length;
+      // Complete once the last byte is handed to the socket: the response may arrive before
+      // the file stream's 'end' event.
+      if (sent === body.size) ex.bodySent = true;
       if (!this.socket.write(buf)) {
         upload.pause();
         this.socket.once('drain', () => upload.resume());

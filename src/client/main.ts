@@ -4,6 +4,7 @@ import { ClientError } from './errors';
 import { helpText } from './help';
 import { runLoad } from './load';
 import { formatLoadReport } from './load-report';
+import { writeForHuman } from './output';
 import { SingleRequestRunner, type ClientIo } from './single';
 import { CLIENT_VERSION } from './version';
 
@@ -36,7 +37,7 @@ export async function main(argv: readonly string[], io: ClientIo): Promise<numbe
     }
   } catch (err) {
     const ce = err instanceof ClientError ? err : new ClientError('RRC_ERR_FAILURE', String(err));
-    io.stderr.write(`rrproxy-client: ${ce.message}\n`);
+    writeForHuman(io.stderr, `rrproxy-client: ${ce.message}\n`);
     if (ce.code === 'RRC_ERR_USAGE') io.stderr.write('try rrproxy-client --help\n');
     return ce.exitCode;
   }

@@ -41,6 +41,19 @@ export class SanitizedTextTarget implements BodyTarget {
   }
 }
 
+/**
+ * Writes a message that may quote the server (a file name, a Location, a response head): on a
+ * terminal its control characters are made visible like a text body's.
+ */
+export function writeForHuman(out: OutputStream, text: string): void {
+  if (out.isTTY !== true) {
+    out.write(text);
+    return;
+  }
+  const sanitizer = new TerminalSanitizer();
+  out.write(sanitizer.push(text) + sanitizer.end());
+}
+
 /** Bytes exactly as received (stdout into a pipe, or -o -). */
 export class RawTarget implements BodyTarget {
   constructor(private readonly out: OutputStream) {}

@@ -15,6 +15,7 @@ import {
   ProgressTarget,
   RawTarget,
   SanitizedTextTarget,
+  writeForHuman,
   type OutputStream,
 } from './output';
 import { wantsProgress } from './progress';
@@ -55,16 +56,11 @@ function hasHeader(headers: readonly UserHeader[], lower: string): boolean {
   return headers.some((h) => h.name.toLowerCase() === lower);
 }
 
-function prefixLines(text: string, prefix: string): string {
-  return (
-    text
-      .replace(/\r\n$/, '')
-      .replace(/\r\n\r\n$/, '')
-      .split(/\r?\n/)
-      .filter((l, i, a) => !(l === '' && i === a.length - 1))
-      .map((l) => prefix + l)
-      .join('\n') + '\n'
-  );
+/** "> " / "< " before each line of a head, as curl -v prints them; the empty last line kept as ">". */
+function prefixLines(head: string, prefix: string): string {
+  const lines = head.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => prefix + l + '\n').join('') + prefix.trimEnd() + '\n';
 }
 
 /** Writes a head (latin1 bytes as received) for a human: sanitised on a terminal. */
@@ -90,11 +86,11 @@ export class SingleRequestRunner {
   }
 
   private note(message: string): void {
-    if (!this.opts.silent) this.io.stderr.write(message + '\n');
+    if (!this.opts.silent) writeForHuman(this.io.stderr, message + '\n');
   }
 
   private verbose(message: string): void {
-    if (this.opts.verbose) this.io.stderr.write(message);
+    if (this.opts.verbose) writeForHuman(this.io.stderr, message);
   }
 
   /** Runs the request; returns the process exit code. Errors are printed here. */
@@ -103,7 +99,7 @@ export class SingleRequestRunner {
       return await this.runHops();
     } catch (err) {
       const ce = err instanceof ClientError ? err : new ClientError('RRC_ERR_FAILURE', String(err));
-      this.io.stderr.write(`rrproxy-client: ${ce.message}\n`);
+      writeForHuman(this.io.stderr, `rrproxy-client: ${ce.message}\n`);
       return ce.exitCode;
     } finally {
       if (this.log !== null) {
@@ -193,10 +189,10 @@ export class SingleRequestRunner {
         userAgent: USER_AGENT,
         keepAlive: false,
       });
-      this.verbose(prefixLines(requestHead, '> ') + '>\n');
+      this.verbose(prefixLines(requestHead, '> '));
       const result = await conn.exchange(requestHead, body, method, false, (head, raw, framing) => {
         if (opts.verbose) {
-          this.io.stderr.write(prefixLines(raw.toString('latin1'), '< ') + '<\n');
+          writeForHuman(this.io.stderr, prefixLines(raw.toString('latin1'), '< '));
         }
         if (opts.headOnly || opts.include) writeHead(this.io.stdout, raw);
         const location = head.headers.get('location');
@@ -286,8 +282,9 @@ export class SingleRequestRunner {
       mediaType,
     });
     // Always shown, even with -s: the server proposed a name that would have escaped.
-    if (chosen.warning !== null)
-      this.io.stderr.write(`rrproxy-client: warning: ${chosen.warning}\n`);
+    if (chosen.warning !== null) {
+      writeForHuman(this.io.stderr, `rrproxy-client: warning: ${chosen.warning}\n`);
+    }
     const dir = resolve(this.io.cwd, this.opts.outputDir ?? '.');
     const { fd, path } = openUniqueFile(dir, chosen.name);
     return this.fileSink(fd, path, total, mediaType);

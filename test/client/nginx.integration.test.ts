@@ -1,11 +1,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pollUntil } from '../support/cleanup';
+import { spawn } from 'node:child_process';
+import { pollUntil, trackChild, waitForExit } from '../support/cleanup';
 import { startNginx, type NginxBackends } from '../support/nginx';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
 import { sampleFile } from '../support/sample-files';
-import { runClient, sha256hex } from './run-client';
+import { CLIENT_MAIN, runClient, sha256hex } from './run-client';
 
 /**
  * The built client against real servers: Debian's nginx (three server blocks adding X-Backend)
@@ -56,8 +57,27 @@ describe('client -> nginx', () => {
       const sample = sampleFile(name);
       expect(sha256hex(readFileSync(path.join(dir, name)))).toBe(sample.sha256);
       expect(r.stderr).toContain(`saved ${sample.size} bytes`);
+      expect(r.stderr).not.toContain('\r'); // no progress bar when stderr is not a terminal
     },
   );
+
+  it('draws a progress bar on a terminal for a large download', async () => {
+    const dir = freshDir();
+    // script(1) runs the client on a pseudo-terminal (stdout and stderr).
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLIENT_MAIN)} ${b1('/files/10m.bin')}`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    trackChild(child);
+    const parts: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => parts.push(d));
+    expect(await waitForExit(child)).toBe(0);
+    const tty = Buffer.concat(parts).toString('latin1');
+    expect(tty).toMatch(/\[#{30}\] 100% {2}10\.0 MiB \/ 10\.0 MiB/);
+    expect(tty).toContain('saved 10485760 bytes (application/octet-stream) to ./10m.bin');
+    expect(sha256hex(readFileSync(path.join(dir, '10m.bin')))).toBe(sampleFile('10m.bin').sha256);
+  });
 
   it('HEAD: the head with the length, no body, no file', async () => {
     const dir = freshDir();
