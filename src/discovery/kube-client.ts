@@ -15,8 +15,18 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
  * loader requirements.
  */
 export function loadKubeClientLibrary(): KubeClientLibrary {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see above
-  return require('@kubernetes/client-node') as KubeClientLibrary;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see above
+    return require('@kubernetes/client-node') as KubeClientLibrary;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') {
+      throw new Error(
+        `Kubernetes discovery needs Node.js >= 20.19 or >= 22.12 (running ${process.version}): ` +
+          '@kubernetes/client-node is an ES module and older versions cannot require() it',
+      );
+    }
+    throw err;
+  }
 }
 
 /**

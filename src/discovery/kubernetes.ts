@@ -269,19 +269,30 @@ export class KubernetesDiscovery implements Discovery {
         // done() may run before super.watch() resolves (a failed connect), hence the flag.
         let controller: AbortController | undefined = undefined;
         let finished = false;
-        controller = await super.watch(
-          path,
-          query,
-          (phase, obj, raw) => {
-            touch();
-            callback(phase, obj, raw);
-          },
-          (err) => {
+        try {
+          controller = await super.watch(
+            path,
+            query,
+            (phase, obj, raw) => {
+              touch();
+              callback(phase, obj, raw);
+            },
+            (err) => {
+              finished = true;
+              if (controller) watches.delete(controller);
+              done(err);
+            },
+          );
+        } catch (err) {
+          // Building the request failed (e.g. an unreadable token file). The informer would let
+          // this reject unobserved when it re-watches from its done callback; report it through
+          // done() instead, so it becomes an informer error and a retry like any other.
+          if (!finished) {
             finished = true;
-            if (controller) watches.delete(controller);
             done(err);
-          },
-        );
+          }
+          return new AbortController();
+        }
         if (!isCurrent()) controller.abort();
         else if (!finished) watches.add(controller);
         return controller;
