@@ -249,6 +249,11 @@ async function run(opts, group, trackWrk) {
       const names = Object.keys(running).filter((p) => peerRuns(p, scenario, opts));
       for (let i = 0; i < names.length; i++) {
         const peer = running[names[(i + round - 1) % names.length]];
+        if (!peer) continue; // it exited earlier in this round
+        if (peer.pid && group.exited(peer.name)) {
+          dropDeadPeer(peer.name, running, skipped, opts.runDir);
+          continue;
+        }
         const cpus = peer.pid ? `${opts.loadCpus},${peerCpus(peer.name, opts)}` : opts.loadCpus;
         for (let attempt = 0; attempt <= opts.retries; attempt++) {
           const r = await measureSample({
@@ -273,6 +278,9 @@ async function run(opts, group, trackWrk) {
 
   // --- idle keep-alive connections
   const idle = [];
+  for (const name of Object.keys(running)) {
+    if (running[name].pid && group.exited(name)) dropDeadPeer(name, running, skipped, opts.runDir);
+  }
   for (const scenario of scenarios.filter((s) => s.kind === 'idle')) {
     const count =
       opts.idleConnections ||
@@ -333,6 +341,22 @@ async function run(opts, group, trackWrk) {
   console.error(
     `\nwrote ${join(opts.resultsDir, opts.resultsName)}.md and .json, raw samples in ${rawFile}`,
   );
+}
+
+/** A peer that exited during the run: reported with its log tail, left out from then on. */
+function dropDeadPeer(name, running, skipped, runDir) {
+  delete running[name];
+  let log = '';
+  try {
+    log = readFileSync(join(runDir, `${name}.log`), 'utf8')
+      .slice(-600)
+      .split('\n')
+      .join(' / ');
+  } catch {
+    /* no log */
+  }
+  skipped.push(`${name}: exited during the run; later samples left out. Log tail: ${log}`);
+  console.error(`${name} exited during the run; leaving it out from now on`);
 }
 
 /** This process's soft open-files limit (children inherit it). */
