@@ -259,6 +259,7 @@ export class KubernetesDiscovery implements Discovery {
     const touch = (): void => {
       if (isCurrent()) this.lastEventAt = Date.now();
     };
+    const opened = (): void => this.onWatchOpen();
     class TrackedWatch extends lib.Watch {
       override async watch(
         path: string,
@@ -294,7 +295,10 @@ export class KubernetesDiscovery implements Discovery {
           return new AbortController();
         }
         if (!isCurrent()) controller.abort();
-        else if (!finished) watches.add(controller);
+        else if (!finished) {
+          watches.add(controller);
+          opened();
+        }
         return controller;
       }
     }
@@ -359,6 +363,18 @@ export class KubernetesDiscovery implements Discovery {
     this.lastSyncAt = now;
     this.lastEventAt = now;
     this.listedAt = now;
+    // `attempt` is not reset here: when LIST works but WATCH keeps failing, the retries must
+    // still back off. It restarts once a list has stayed healthy for healthyResetMs (onError).
+    this.scheduleRecompute();
+    this.armResync();
+  }
+
+  /**
+   * The watch stream is open (200 and headers received): only now is the API server healthy
+   * again. Declaring recovery on a successful LIST alone would log "recovered" and "lost" once
+   * per retry when only the watch fails.
+   */
+  private onWatchOpen(): void {
     this.state = 'watching';
     if (this.condition !== 'ok') {
       this.logger.info(
@@ -367,9 +383,6 @@ export class KubernetesDiscovery implements Discovery {
       );
       this.condition = 'ok';
     }
-    this.attempt = 0;
-    this.scheduleRecompute();
-    this.armResync();
   }
 
   private armResync(): void {

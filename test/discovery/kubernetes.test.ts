@@ -305,6 +305,30 @@ test('5xx on list: backoff, then the first set arrives', async () => {
   expect(warn[0]?.obj).toMatchObject({ status: 500, synced: false });
 });
 
+test('LIST works but WATCH keeps failing: backoff still grows, one warning, one recovery line', async () => {
+  fake.apply('endpointslices', slice('web-a', [{ ip: '127.0.0.2' }]));
+  const d = await discover();
+  await d.waitForIds(['127.0.0.2:8080']);
+  await pollUntil('watch open', () => fake.activeWatches === 1);
+
+  fake.failNext({ status: 500, verb: 'watch', count: 4 });
+  fake.dropWatches();
+  await d.waitForLog((l) => l.msg.includes('reachable again'), 'recovery');
+  await d.waitForStatus((s) => s.state === 'watching' && s.errors === 5, 'watching after 5 errors');
+  const delays = d.logs
+    .filter((l) => l.obj.retryInMs !== undefined)
+    .map((l) => Number(l.obj.retryInMs));
+  expect(delays).toHaveLength(5);
+  // base 100 ms, cap 800 ms: [100,200) [200,400) [400,800) then the cap.
+  for (let i = 1; i < delays.length; i++) {
+    expect(delays[i]).toBeGreaterThanOrEqual(Math.min(800, delays[i - 1] ?? 0));
+  }
+  expect(delays[3]).toBe(800);
+  expect(d.logs.filter((l) => l.level === 'warn')).toHaveLength(1);
+  expect(d.logs.filter((l) => l.msg.includes('reachable again'))).toHaveLength(1);
+  expect(d.pushes).toHaveLength(1);
+});
+
 test('dual-stack: one address per pod, family auto (first slice seen) or configured', async () => {
   fake.apply(
     'endpointslices',
