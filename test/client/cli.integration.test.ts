@@ -225,6 +225,26 @@ describe('requests', () => {
     expect(echo.url).toBe('/echo');
   });
 
+  it('talks to an IPv6 literal, with the brackets in Host', async () => {
+    const server = http.createServer(handler);
+    await new Promise<void>((r) => server.listen(0, '::1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const r = await runClient([`http://[::1]:${port}/echo`]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout.toString()).headers.host).toBe(`[::1]:${port}`);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('-i prints the response head before the body', async () => {
+    const r = await runClient(['-i', A('/')]);
+    expect(r.stdout.toString('latin1')).toMatch(
+      /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n<!doctype html><p>hello from A<\/p>\n$/,
+    );
+  });
+
   it('-v shows both heads on stderr, stdout keeps only the body', async () => {
     const r = await runClient(['-v', A('/')]);
     expect(r.stderr).toMatch(/^> GET \/ HTTP\/1\.1$/m);
@@ -440,6 +460,10 @@ describe('errors and exit codes', () => {
     beforeAll(async () => {
       raw = await startRawServer(({ socket }) => {
         if (mode === 'silent') return;
+        // Answers as if the connection stayed open, then closes it: every kept-alive
+        // connection goes stale after one response.
+        if (mode === 'close-after')
+          socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Backend: raw\r\n\r\nok');
         if (mode === 'garbage') socket.end('SMTP ready\r\n\r\n');
         if (mode === 'close-delimited') {
           socket.write('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ');
@@ -473,6 +497,16 @@ describe('errors and exit codes', () => {
       const r = await runClient([R()]);
       expect(r.code).toBe(0);
       expect(r.stdout.toString()).toBe('until the end\n');
+    });
+
+    it('load mode retries a request once when a kept-alive connection went stale', async () => {
+      mode = 'close-after';
+      const before = raw.connections();
+      const r = await runClient(['load', R(), '-n', '10', '-c', '1', '--json']);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout.toString());
+      expect(report).toMatchObject({ completed: 10, errors: 0, spread: { counts: { raw: 10 } } });
+      expect(raw.connections() - before).toBeGreaterThanOrEqual(10);
     });
 
     it('a truncated download: exit 7 and no partial file left behind', async () => {
