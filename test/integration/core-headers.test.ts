@@ -21,6 +21,15 @@ let echo: RawServer;
 let proxy: ProxyProcess;
 let hoppy: RawServer;
 let hoppyProxy: ProxyProcess;
+/** Configured by a YAML file: trusted loopback peers, own Via name, path prefix strip, Host rewrite. */
+let tunedProxy: ProxyProcess;
+
+const TUNED_CONFIG = `headers:
+  trustedProxies: ["127.0.0.0/8"]
+  viaName: edge-a
+  stripPathPrefix: /api
+  hostRewrite: internal.svc:8080
+`;
 
 beforeAll(async () => {
   echo = await startEchoBackend('echo');
@@ -46,14 +55,15 @@ beforeAll(async () => {
       );
     }
   });
-  [proxy, hoppyProxy] = await Promise.all([
+  [proxy, hoppyProxy, tunedProxy] = await Promise.all([
     startProxy({ backends: [echo.address] }),
     startProxy({ backends: [hoppy.address] }),
+    startProxy({ backends: [echo.address], configYaml: TUNED_CONFIG }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([proxy?.stop(), hoppyProxy?.stop()]);
+  await Promise.all([proxy?.stop(), hoppyProxy?.stop(), tunedProxy?.stop()]);
   await Promise.all([echo?.stop(), hoppy?.stop()]);
 });
 
@@ -61,8 +71,9 @@ async function echoed(
   headers: Array<[string, string]>,
   target = '/h',
   method = 'GET',
+  via: ProxyProcess = proxy,
 ): Promise<{ res: RawResponse; report: EchoReport }> {
-  const [res] = await rawExchange(proxy.port, requestBytes(method, target, headers));
+  const [res] = await rawExchange(via.port, requestBytes(method, target, headers));
   expect(res!.status).toBe(200);
   return { res: res!, report: parseEcho(res!.body) };
 }
@@ -214,4 +225,65 @@ test('Authorization and Cookie values are never logged', async () => {
   expect(proxy.stdout()).not.toContain('secret-token-xyz');
   expect(proxy.stdout()).not.toContain('secret-cookie-abc');
   expect(proxy.stderr()).not.toContain('secret-token-xyz');
+});
+
+describe('trusted proxies (headers.trustedProxies)', () => {
+  const forwarded: Array<[string, string]> = [
+    ['Host', 'test'],
+    ['X-Forwarded-For', '198.51.100.9'],
+    ['X-Forwarded-Proto', 'https'],
+    ['X-Forwarded-Host', 'public.example'],
+  ];
+
+  test('from an untrusted peer, X-Forwarded-Proto/Host are set from the connection', async () => {
+    const { report } = await echoed([...forwarded, ['X-Request-Id', 'untrusted-1']]);
+    expect(echoHeader(report, 'x-forwarded-proto')).toEqual(['http']);
+    expect(echoHeader(report, 'x-forwarded-host')).toEqual(['test']);
+    expect(echoHeader(report, 'x-forwarded-for')).toEqual(['198.51.100.9, 127.0.0.1']);
+    const line = await proxy.waitForAccessLog((l) => l['reqId'] === 'untrusted-1');
+    expect(line['client']).toBe('127.0.0.1');
+  });
+
+  test('from a trusted peer, they are kept and the client address is the rightmost untrusted', async () => {
+    const { report } = await echoed(
+      [...forwarded, ['X-Request-Id', 'trusted-1']],
+      '/api/t',
+      'GET',
+      tunedProxy,
+    );
+    expect(echoHeader(report, 'x-forwarded-proto')).toEqual(['https']);
+    expect(echoHeader(report, 'x-forwarded-host')).toEqual(['public.example']);
+    expect(echoHeader(report, 'x-forwarded-for')).toEqual(['198.51.100.9, 127.0.0.1']);
+    const line = await tunedProxy.waitForAccessLog((l) => l['reqId'] === 'trusted-1');
+    expect(line['client']).toBe('198.51.100.9');
+  });
+});
+
+describe('configured rewrites (YAML config file)', () => {
+  test.each([
+    ['/api/x/y?q=1', '/x/y?q=1'],
+    ['/api', '/'],
+    ['/api?q=1', '/?q=1'],
+    ['/apiary/x', '/apiary/x'],
+    ['/other/api/x', '/other/api/x'],
+  ])('strip prefix /api: %s -> %s', async (from, to) => {
+    const { report } = await echoed([['Host', 'test']], from, 'GET', tunedProxy);
+    expect(report.target).toBe(to);
+  });
+
+  test('Host is rewritten; the client Host goes to X-Forwarded-Host; our Via name is used', async () => {
+    const { res, report } = await echoed([['Host', 'shop.example']], '/api/h', 'GET', tunedProxy);
+    expect(echoHeader(report, 'host')).toEqual(['internal.svc:8080']);
+    expect(echoHeader(report, 'x-forwarded-host')).toEqual(['shop.example']);
+    expect(echoHeader(report, 'via').join(',')).toMatch(/1\.1 edge-a/);
+    expect(res.headers.getAll('via').join(',')).toMatch(/edge-a/);
+  });
+
+  test('a request carrying the configured Via name is a loop -> 508', async () => {
+    const res = await rawGet(tunedProxy.port, '/api/loop', [
+      ['Host', 'test'],
+      ['Via', '1.0 other, 1.1 edge-a'],
+    ]);
+    expect(res.status).toBe(508);
+  });
 });

@@ -6,7 +6,11 @@ import path from 'node:path';
 import { pollUntil, trackChild, waitForExit } from './cleanup';
 import { freePorts } from './ports';
 
-export const PROXY_MAIN = path.resolve(__dirname, '../../dist/main.js');
+/**
+ * The entry point under test: the build, or TEST_PROXY_MAIN to run the same suite against
+ * another implementation of the CLI (e.g. a deliberately naive proxy, to check the tests fail).
+ */
+export const PROXY_MAIN = process.env['TEST_PROXY_MAIN'] ?? path.resolve(__dirname, '../../dist/main.js');
 
 export interface ProxyOptions {
   /** `host:port` backends, each passed as `--backend`. */
