@@ -44,6 +44,11 @@ export async function main(argv: readonly string[], io: ClientIo): Promise<numbe
 }
 
 if (require.main === module) {
+  // `rrproxy-client URL | head` closes the pipe early: stop quietly instead of a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const io: ClientIo = {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -107,7 +107,7 @@ export class FileTarget implements BodyTarget {
     fd: number,
     readonly path: string,
   ) {
-    this.stream = createWriteStream('', { fd, autoClose: true });
+    this.stream = createWriteStream(path, { fd, autoClose: true });
     this.stream.on('error', (err) => {
       this.error = err;
     });

@@ -371,6 +371,38 @@ describe('content handling', () => {
   });
 });
 
+describe('load mode', () => {
+  it('--duration-limit stops sending new requests and says so', async () => {
+    const r = await runClient([
+      'load',
+      A('/'),
+      '-n',
+      '1000000',
+      '-c',
+      '2',
+      '--duration-limit',
+      '0.5',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout.toString());
+    expect(report.stoppedEarly).toBe(true);
+    expect(report.completed).toBeGreaterThan(0);
+    expect(report.completed).toBeLessThan(1000000);
+    expect(report.errors).toBe(0);
+    expect(report.verdict.balance).toBe('unknown'); // server A sends no X-Backend
+  });
+
+  it('an error rate above --max-error-rate exits 10', async () => {
+    const r = await runClient(['load', A('/missing'), '-n', '10', '-c', '2']);
+    expect(r.code).toBe(10);
+    expect(r.stdout.toString()).toMatch(/status: +404 x 10/);
+    expect(r.stderr).toMatch(
+      /load check failed: error rate 100\.00% above --max-error-rate 1\.00%/,
+    );
+  });
+});
+
 describe('redirects', () => {
   it('are not followed without -L', async () => {
     const r = await runClient([A('/redirect?to=/echo')]);
