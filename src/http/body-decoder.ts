@@ -1,5 +1,5 @@
 import { ProxyError, type ErrorCode } from '../errors';
-import { CR, FIELD_VALUE, HEX, HTAB, LF, SEMI, SP } from './chars';
+import { CR, FIELD_VALUE, HEX, HTAB, LF, SEMI, SP, TCHAR } from './chars';
 import { parseFieldLines } from './head-parser';
 import { HeaderList } from './headers';
 import type { CodecLimits } from './limits';
@@ -24,10 +24,80 @@ const enum S {
 }
 
 /**
+ * Where we are inside the chunk extensions of a chunk line (RFC 9112 7.1.1):
+ *   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+ *   chunk-ext-val = token / quoted-string
+ */
+const enum X {
+  /** After ";": BWS, then a name. */
+  NameStart,
+  Name,
+  /** BWS after a name: "=" or ";" must follow. */
+  NameWs,
+  /** After "=": BWS, then a value. */
+  ValueStart,
+  Token,
+  Quoted,
+  QuotedPair,
+  /** Just after a closing DQUOTE. */
+  QuotedEnd,
+  /** BWS after a value: ";" must follow. */
+  ValueWs,
+}
+
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const EQUALS = 0x3d;
+
+/** 1 where the byte is qdtext (RFC 9110 5.6.4): HTAB, SP, VCHAR except DQUOTE and "\\", obs-text. */
+const QDTEXT = new Uint8Array(256);
+QDTEXT[HTAB] = 1;
+for (let c = 0x20; c <= 0xff; c++)
+  QDTEXT[c] = c === DQUOTE || c === BACKSLASH || c === 0x7f ? 0 : 1;
+
+/** The extension state after byte `c`, or -1 when `c` breaks the grammar. CR is handled apart. */
+function nextExtState(x: X, c: number): X | -1 {
+  const ws = c === SP || c === HTAB;
+  switch (x) {
+    case X.NameStart:
+      return ws ? X.NameStart : TCHAR[c] === 1 ? X.Name : -1;
+    case X.Name:
+      if (TCHAR[c] === 1) return X.Name;
+      return ws ? X.NameWs : c === EQUALS ? X.ValueStart : c === SEMI ? X.NameStart : -1;
+    case X.NameWs:
+      return ws ? X.NameWs : c === EQUALS ? X.ValueStart : c === SEMI ? X.NameStart : -1;
+    case X.ValueStart:
+      return ws ? X.ValueStart : c === DQUOTE ? X.Quoted : TCHAR[c] === 1 ? X.Token : -1;
+    case X.Token:
+      if (TCHAR[c] === 1) return X.Token;
+      return ws ? X.ValueWs : c === SEMI ? X.NameStart : -1;
+    case X.Quoted:
+      return c === DQUOTE
+        ? X.QuotedEnd
+        : c === BACKSLASH
+          ? X.QuotedPair
+          : QDTEXT[c] === 1
+            ? X.Quoted
+            : -1;
+    case X.QuotedPair:
+      // quoted-pair = "\\" ( HTAB / SP / VCHAR / obs-text )
+      return FIELD_VALUE[c] === 1 ? X.Quoted : -1;
+    case X.QuotedEnd:
+    case X.ValueWs:
+      return ws ? X.ValueWs : c === SEMI ? X.NameStart : -1;
+  }
+}
+
+/** True when the extensions may end (CRLF) in this state: after a name or a value, not after BWS. */
+function extMayEnd(x: X): boolean {
+  return x === X.Name || x === X.Token || x === X.QuotedEnd;
+}
+
+/**
  * Decodes one message body from a stream of Buffers split at any byte, handing out data as
  * subarrays of the input (no copies). Chunked framing is parsed strictly (RFC 9112 7.1): hex
- * sizes up to 2^53-1, extensions only after `;` (BWS allowed before it), CRLF required (a bare LF
- * is an error), chunk lines and trailers bounded.
+ * sizes up to 2^53-1, extensions checked against their grammar (RFC 9112 7.1.1) and then ignored,
+ * CRLF required (a bare LF is an error), chunk lines and trailers bounded.
  */
 export class BodyDecoder {
   /** Decoded body bytes delivered so far. */
@@ -39,6 +109,7 @@ export class BodyDecoder {
   private remaining: number;
   private size = 0;
   private lineBytes = 0;
+  private ext: X = X.NameStart;
   private trailerBuf: Buffer | null = null;
   private trailerLen = 0;
   private readonly kind: BodyFraming['kind'];
@@ -146,8 +217,10 @@ export class BodyDecoder {
             this.state = S.SizeLf;
             i++;
             break;
-          } else if (c === SEMI) this.state = S.Ext;
-          else if (c === SP || c === HTAB) this.state = S.SizeWs;
+          } else if (c === SEMI) {
+            this.state = S.Ext;
+            this.ext = X.NameStart;
+          } else if (c === SP || c === HTAB) this.state = S.SizeWs;
           else this.fail('invalid chunk size');
           if (++this.lineBytes > maxLine) this.fail('chunk line too long');
           i++;
@@ -155,24 +228,28 @@ export class BodyDecoder {
         }
         case S.SizeWs: {
           const c = buf[i]!;
-          if (c === SEMI) this.state = S.Ext;
-          else if (c !== SP && c !== HTAB) this.fail('invalid chunk line');
+          if (c === SEMI) {
+            this.state = S.Ext;
+            this.ext = X.NameStart;
+          } else if (c !== SP && c !== HTAB) this.fail('invalid chunk line');
           if (++this.lineBytes > maxLine) this.fail('chunk line too long');
           i++;
           break;
         }
         case S.Ext: {
-          // Extensions are ignored but must be made of field-value bytes and bounded.
+          // Extensions are ignored, but must follow the grammar (a chunk line that parties could
+          // read differently is a smuggling vector) and are bounded.
           while (i < n) {
-            const c = buf[i]!;
+            const c = buf[i++]!;
             if (c === CR) {
+              if (!extMayEnd(this.ext)) this.fail('invalid chunk extension');
               this.state = S.SizeLf;
-              i++;
               break;
             }
-            if (FIELD_VALUE[c] !== 1) this.fail('invalid chunk extension');
+            const x = nextExtState(this.ext, c);
+            if (x === -1) this.fail('invalid chunk extension');
+            this.ext = x;
             if (++this.lineBytes > maxLine) this.fail('chunk extension too long');
-            i++;
           }
           break;
         }

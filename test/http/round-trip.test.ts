@@ -95,7 +95,7 @@ function chunkExt(rand: Rand): string {
     const bws = (): string => (rand() < 0.2 ? ' ' : '');
     s += bws() + ';' + bws() + token(rand, 8);
     if (rand() < 0.5) {
-      s += bws() + '=' + bws() + (rand() < 0.5 ? token(rand, 8) : '"q;"\\"x"');
+      s += bws() + '=' + bws() + (rand() < 0.5 ? token(rand, 8) : '"q;\\"x"');
     }
   }
   return s;
