@@ -92,6 +92,29 @@ test('concurrent clients are spread evenly too', async () => {
   expect(tally(seen)).toEqual({ b1: 10, b2: 10, b3: 10 });
 });
 
+test('50 concurrent clients x 4 requests of 1 MiB: every body intact, spread evenly', async () => {
+  const oneMiB = ngx.files.find((f) => f.name === '1m.bin')!;
+  const seen: Array<string | undefined> = [];
+  await Promise.all(
+    Array.from({ length: 50 }, async (_, k) => {
+      const c = await RawClient.connect(proxy.port);
+      try {
+        for (let i = 0; i < 4; i++) {
+          await c.write(requestBytes('GET', `/files/1m.bin?load=${k}-${i}`, [['Host', 'test']]));
+          const res = await c.readResponse({ timeoutMs: 30_000, keepBody: false });
+          expect(res.status).toBe(200);
+          expect(res.bodySha256).toBe(oneMiB.sha256);
+          seen.push(res.headers.get('x-backend'));
+        }
+      } finally {
+        c.destroy();
+      }
+    }),
+  );
+  const counts = Object.values(tally(seen)).sort();
+  expect(counts).toEqual([66, 67, 67]);
+});
+
 test('one access line per request with the documented fields', async () => {
   const res = await rawGet(proxy.port, '/files/1k.bin?log=1', [
     ['Host', 'test'],

@@ -65,7 +65,7 @@ export async function startEchoBackend(name = 'echo'): Promise<RawServer> {
         ['X-Backend', name],
       ];
       if (close) headers.push(['Connection', 'close']);
-      const res = responseBytes(200, headers, JSON.stringify(report));
+      const res = responseBytes(200, headers, Buffer.from(JSON.stringify(report), 'utf8'));
       // A response to HEAD has the same head and no body (RFC 9110 9.3.2).
       await conn.write(req.method === 'HEAD' ? res.subarray(0, res.indexOf('\r\n\r\n') + 4) : res);
       if (close) {
