@@ -52,7 +52,8 @@ export function decideReuse(f: ReuseFacts): Reuse {
   // 5.2.1.2: the client accepts a stale response up to max-stale seconds.
   if (req.maxStale !== undefined && staleness <= req.maxStale) return 'stale-ok';
   const swr = res.staleWhileRevalidate ?? f.defaultStaleWhileRevalidate;
-  if (staleness <= swr) return 'stale-while-revalidate';
+  // A zero window grants nothing: a response at exactly its lifetime is stale (4.2).
+  if (swr > 0 && staleness <= swr) return 'stale-while-revalidate';
   return 'revalidate';
 }
 
