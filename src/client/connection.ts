@@ -299,8 +299,14 @@ export class ClientConnection implements BodySink {
     ex.received += data.length;
     const target = ex.target;
     if (target !== null && !target.write(data)) {
+      // Our side is slow (a terminal pager, a full disk queue): not the server's silence, so
+      // the idle timeout is off until the target drains.
       this.socket.pause();
-      target.once('drain', () => this.socket.resume());
+      this.socket.setTimeout(0);
+      target.once('drain', () => {
+        if (this.current === ex && !this.socket.destroyed) this.socket.setTimeout(this.timeoutMs);
+        this.socket.resume();
+      });
     }
   }
 

@@ -335,6 +335,34 @@ describe('ClientConnection: bodies both ways', () => {
     expect(r.reusable).toBe(false);
   });
 
+  it('a target slower than --timeout is not a server timeout', async () => {
+    const data = randomBytes(256 * 1024);
+    handler = ({ socket }) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\n\r\n`);
+      socket.write(data);
+    };
+    let stalled = false;
+    const parts: Buffer[] = [];
+    let drain: (() => void) | null = null;
+    const target: BodyTarget = {
+      write: (c) => {
+        parts.push(Buffer.from(c));
+        if (stalled) return true;
+        stalled = true;
+        return false; // the consumer is busy for longer than the 200 ms timeout
+      },
+      once: (_e, l) => {
+        drain = l;
+        setTimeout(() => drain?.(), 600);
+      },
+    };
+    const conn = await connect(200);
+    const r = await conn.exchange(GET, null, 'GET', true, () => target);
+    expect(r.bodyBytes).toBe(data.length);
+    expect(Buffer.concat(parts).equals(data)).toBe(true);
+    conn.destroy();
+  });
+
   it('respects backpressure from a slow body target and still gets every byte', async () => {
     const data = randomBytes(2 * 1024 * 1024);
     handler = ({ socket }) => {
