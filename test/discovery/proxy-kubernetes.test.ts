@@ -22,6 +22,8 @@ const NS = 'shop';
 interface Pod {
   readonly address: string;
   hits: number;
+  /** TCP connections from the proxy currently open to this pod. */
+  connections: number;
   /** Requests to /slow wait here until released. */
   readonly held: Array<() => void>;
 }
@@ -40,7 +42,7 @@ async function startPods(addresses: string[]): Promise<Pods> {
     const byAddress = new Map<string, Pod>();
     try {
       for (const address of addresses) {
-        const pod: Pod = { address, hits: 0, held: [] };
+        const pod: Pod = { address, hits: 0, connections: 0, held: [] };
         const server = http.createServer((req, res) => {
           pod.hits += 1;
           const answer = (): void => {
@@ -49,6 +51,12 @@ async function startPods(addresses: string[]): Promise<Pods> {
           };
           if (req.url === '/slow') pod.held.push(answer);
           else answer();
+        });
+        // Pods keep idle connections longer than any test, so a closed one was closed by the proxy.
+        server.keepAliveTimeout = 120_000;
+        server.on('connection', (socket) => {
+          pod.connections += 1;
+          socket.once('close', () => (pod.connections -= 1));
         });
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
@@ -257,6 +265,12 @@ test('scale up and down: new pod gets traffic, removed pod gets none, its in-fli
   const done = await Promise.all(slow);
   expect(done.map(([s]) => s)).toEqual([200, 200, 200]);
   expect(done.map(([, b]) => b)).toContain('127.0.0.3');
+  // Its pooled keep-alive connection is closed rather than kept idle for a pod that is gone.
+  await pollUntil(
+    'the removed pod to have no connection left',
+    () => pod3?.connections === 0,
+    10_000,
+  );
   expect(await p.adminStatus('/readyz')).toBe(200);
 });
 
