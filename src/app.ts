@@ -1,6 +1,7 @@
 import { BackendSet } from './balancer/backend';
 import type { Balancer } from './balancer/balancer';
 import { RoundRobinBalancer } from './balancer/round-robin';
+import { cachePurgeRoute, HttpCache } from './cache';
 import { CidrSet } from './config/cidr';
 import type { Config } from './config/types';
 import type { Discovery } from './discovery/discovery';
@@ -8,6 +9,7 @@ import type { CodecLimits } from './http';
 import { AdminServer } from './observability/admin-server';
 import type { Logger } from './observability/logger';
 import type { ProxyContext } from './proxy/context';
+import { backgroundFetcher } from './proxy/background-revalidation';
 import { ProxyServer } from './proxy/server';
 import { PoolRegistry } from './upstream/pool';
 
@@ -55,6 +57,11 @@ export async function startProxy(
     maxIdle: config.limits.maxIdlePerBackend,
     limits: codecLimits,
   });
+  const cache = config.cache.enabled
+    ? new HttpCache(config.cache, {
+        backgroundFetch: backgroundFetcher({ config, balancer, pools }),
+      })
+    : null;
   const ctx: ProxyContext = {
     config,
     codecLimits,
@@ -65,6 +72,7 @@ export async function startProxy(
       config.headers.trustedProxies.length > 0 ? new CidrSet(config.headers.trustedProxies) : null,
     stats: { requests: 0, activeRequests: 0, clientConnections: 0, errors: 0 },
     observer: null,
+    cache,
     draining: false,
   };
 
@@ -109,6 +117,15 @@ export async function startProxy(
       }),
     }),
   });
+
+  if (cache !== null && (config.cache.purgeToken !== '' || config.cache.purgeTokenFile !== '')) {
+    admin.addRoute(
+      cachePurgeRoute(cache, {
+        token: config.cache.purgeToken,
+        tokenFile: config.cache.purgeTokenFile,
+      }),
+    );
+  }
 
   let listening = false;
   const adminAddr = await admin.listen(config.admin.host, config.admin.port);

@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   RRP_ERR_NO_BACKENDS: 503,
   RRP_ERR_DRAINING: 503,
   RRP_ERR_UPSTREAM_TIMEOUT: 504,
+  /** only-if-cached with nothing usable, or a stale entry that may not be served (RFC 9111). */
+  RRP_ERR_CACHE_GATEWAY_TIMEOUT: 504,
   RRP_ERR_VERSION_NOT_SUPPORTED: 505,
   /** The client went away mid-exchange; nothing is sent (nginx logs this as 499). */
   RRP_ERR_CLIENT_ABORT: 499,

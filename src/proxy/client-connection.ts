@@ -70,9 +70,17 @@ export class ClientConnection implements BodySink {
     this.setTimer(ctx.config.timeouts.clientHeader);
   }
 
-  /** True when the connection will close after the current response. */
+  /**
+   * True when the connection will close after the current response. A client that half-closed
+   * still gets answers to the requests it sent before its FIN (RFC 9112 9.6), so its connection
+   * closes only once no received byte is left to serve.
+   */
   get closing(): boolean {
-    return this.peerEnded || this.drainRequested || this.state === State.Closing;
+    return (
+      (this.peerEnded && this.pending === null) ||
+      this.drainRequested ||
+      this.state === State.Closing
+    );
   }
 
   get idle(): boolean {
@@ -113,6 +121,21 @@ export class ClientConnection implements BodySink {
       }
     } finally {
       this.driving = false;
+    }
+    if (this.peerEnded) this.afterPeerEndConsumed();
+  }
+
+  /**
+   * The client half-closed and every byte it sent has been consumed: a request body still
+   * incomplete can never complete, and with no request in progress nothing is left to answer.
+   */
+  private afterPeerEndConsumed(): void {
+    if (this.pending !== null) return;
+    if (this.state === State.Body) {
+      this.exchange?.abort('RRP_ERR_CLIENT_ABORT');
+      this.destroy();
+    } else if (this.state === State.Head && this.exchange === null) {
+      this.closeGracefully();
     }
   }
 
@@ -321,10 +344,13 @@ export class ClientConnection implements BodySink {
         if (this.exchange === null) this.closeGracefully();
         break;
       case State.Body:
+        // Bytes already received may still complete the body; drive() decides once they are
+        // consumed (an idle Body state has consumed them all).
+        this.afterPeerEndConsumed();
+        break;
       case State.BodyWait:
-        // The body can never complete now.
-        this.exchange?.abort('RRP_ERR_CLIENT_ABORT');
-        this.destroy();
+        // The body waits for the upstream; readBody() will consume what was received, then
+        // drive() decides.
         break;
       case State.Closing:
         this.destroy();

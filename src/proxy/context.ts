@@ -1,4 +1,5 @@
 import type { Balancer } from '../balancer/balancer';
+import type { HttpCache } from '../cache/http-cache';
 import type { Config } from '../config/types';
 import type { CodecLimits } from '../http';
 import type { Logger } from '../observability/logger';
@@ -26,6 +27,8 @@ export interface ProxyContext {
   readonly stats: ProxyStats;
   /** Metrics/tracing hooks, or null (then the data path pays one null check). */
   readonly observer: ExchangeObserver | null;
+  /** The RFC 9111 cache, or null when disabled. */
+  readonly cache: HttpCache | null;
   /** True after SIGTERM: responses carry Connection: close. */
   draining: boolean;
 }

@@ -1,4 +1,10 @@
 import type { Backend } from '../balancer/backend';
+import type {
+  BodyCollector,
+  CacheDecision,
+  CachedResponse,
+  CacheTicket,
+} from '../cache/http-cache';
 import { ProxyError, type ErrorCode } from '../errors';
 import {
   CHUNKED,
@@ -6,6 +12,7 @@ import {
   NO_BODY,
   chunkHeader,
   lastChunk,
+  lengthFraming,
   serializeRequestHead,
   serializeResponseHead,
   type BodyFraming,
@@ -41,7 +48,17 @@ export class Exchange implements UpstreamHandler {
   /** Request body framing as received from the client. */
   readonly framing: BodyFraming;
 
-  private readonly upstreamHead: string;
+  private readonly upstreamHeaders: HeaderList;
+  private readonly upstreamPath: string;
+  private readonly clientPath: string;
+  private readonly clientHost: string;
+  private upstreamHead = '';
+  /** The cache's part in this exchange, when it forwards. */
+  private ticket: CacheTicket | null = null;
+  private collector: BodyCollector | null = null;
+  private cacheStatus: string | null = null;
+  /** The upstream response is replaced by a stored one; its bytes are dropped. */
+  private discarding = false;
   /** The head sent by the current attempt (the upstream head plus any trace context). */
   private attemptHead = '';
   private readonly obs: RequestObservation | null;
@@ -90,9 +107,10 @@ export class Exchange implements UpstreamHandler {
       checked.framing.kind === 'none' ||
       (checked.framing.kind === 'length' && checked.framing.length === 0);
     this.keepAlive = clientWantsKeepAlive(head.headers, head.versionMinor);
-    const headers = buildUpstreamRequestHeaders(head.headers, checked.forwarding);
-    // Requests are framed upstream as received: a length stays a length, chunked stays chunked.
-    this.upstreamHead = serializeRequestHead(head.method, checked.path, headers, checked.framing);
+    this.upstreamHeaders = buildUpstreamRequestHeaders(head.headers, checked.forwarding);
+    this.upstreamPath = checked.path;
+    this.clientPath = checked.clientPath;
+    this.clientHost = checked.clientHost ?? '';
     const observer = ctx.observer;
     this.obs =
       observer === null
@@ -122,20 +140,84 @@ export class Exchange implements UpstreamHandler {
     return this.responseHeadSent;
   }
 
-  /** Picks a backend and starts an attempt. */
+  /** Consults the cache (when enabled), then goes upstream. */
   start(): void {
+    const cache = this.ctx.cache;
+    if (cache === null) {
+      this.forward();
+      return;
+    }
+    this.consultCache(
+      cache.lookup({
+        method: this.method,
+        host: this.clientHost,
+        path: this.clientPath,
+        headers: this.head.headers,
+      }),
+    );
+  }
+
+  private consultCache(d: CacheDecision): void {
+    if (this.finished) return;
+    switch (d.kind) {
+      case 'hit':
+        this.serveStored(d.response);
+        return;
+      case 'gateway-timeout':
+        this.setCacheStatus(d.cacheStatus);
+        this.fail(
+          new ProxyError('RRP_ERR_CACHE_GATEWAY_TIMEOUT', 'only-if-cached: nothing usable'),
+        );
+        return;
+      case 'wait':
+        // Coalesced behind a concurrent fetch of the same URL (rare path: a closure is fine).
+        d.promise.then(
+          (next) => this.consultCache(next),
+          (err: unknown) => this.fail(new ProxyError('RRP_ERR_UPSTREAM_BAD_RESPONSE', String(err))),
+        );
+        return;
+      case 'forward': {
+        const t = (this.ticket = d.ticket);
+        this.setCacheStatus(t.cacheStatus);
+        // Validators of a stale entry (RFC 9111 4.3.1).
+        if (t.conditional !== null)
+          for (const [n, v] of t.conditional) this.upstreamHeaders.set(n, v);
+        this.forward();
+        return;
+      }
+    }
+  }
+
+  private setCacheStatus(status: string): void {
+    this.cacheStatus = status;
+    this.obs?.cacheStatus(status);
+  }
+
+  private forward(): void {
+    // Requests are framed upstream as received: a length stays a length, chunked stays chunked.
+    this.upstreamHead = serializeRequestHead(
+      this.method,
+      this.upstreamPath,
+      this.upstreamHeaders,
+      this.framing,
+    );
+    this.attempt();
+  }
+
+  /** Picks a backend and starts an attempt. */
+  private attempt(): void {
     const ctx = this.ctx;
     let backend = ctx.balancer.pick(this.tried);
     if (backend === undefined) {
       const last = this.lastError;
       if (last === null) {
-        this.fail(new ProxyError('RRP_ERR_NO_BACKENDS', 'no backends available'));
+        this.upstreamFailed(new ProxyError('RRP_ERR_NO_BACKENDS', 'no backends available'));
         return;
       }
       // Every backend was tried. A connect failure means that backend is down: give up. A reset
       // on a reused keep-alive socket is the reuse race: the same backend gets a fresh socket.
       if (last.code !== 'RRP_ERR_UPSTREAM_RESET' || !this.lastWasReused) {
-        this.fail(last);
+        this.upstreamFailed(last);
         return;
       }
       backend = this.tried[this.tried.length - 1]!;
@@ -197,8 +279,28 @@ export class Exchange implements UpstreamHandler {
   onResponseHead(head: ResponseHead, framing: BodyFraming): void {
     const ctx = this.ctx;
     const client11 = this.head.versionMinor === 1;
-    this.status = head.status;
     this.obs?.attemptResponse(head.status);
+    const t = this.ticket;
+    if (t !== null) {
+      const action = t.onResponseHead(head.status, head.reason, head.headers);
+      if (action.kind === 'serve') {
+        // A 304 refreshed the stored response, or stale-if-error replaces a 5xx: the upstream
+        // bytes are dropped. A bodiless one lets its connection go back to the pool.
+        if (framing.kind === 'none') {
+          this.discarding = true;
+        } else {
+          const up = this.upstream;
+          this.upstream = null;
+          up?.destroy();
+          this.obs?.attemptEnd('ok');
+        }
+        this.serveStored(action.response);
+        return;
+      }
+      if (action.kind === 'collect') this.collector = action.collector;
+      this.setCacheStatus(t.cacheStatus);
+    }
+    this.status = head.status;
     let out: BodyFraming;
     switch (framing.kind) {
       case 'none':
@@ -231,6 +333,8 @@ export class Exchange implements UpstreamHandler {
       keepContentLength: keepCl,
       date: httpDate(),
     });
+    const statusHeader = ctx.cache?.statusHeader;
+    if (t !== null && statusHeader) headers.add(statusHeader, t.cacheStatus);
     if (!this.keepAlive) headers.add('Connection', 'close', 'connection');
     else if (!client11) headers.add('Connection', 'keep-alive', 'connection');
     this.responseHeadSent = true;
@@ -240,6 +344,8 @@ export class Exchange implements UpstreamHandler {
 
   /** Response body data from the backend. */
   onBodyData(chunk: Buffer): void {
+    if (this.discarding) return;
+    this.collector?.push(chunk);
     this.bytesOut += chunk.length;
     let ok: boolean;
     if (this.clientFraming.kind === 'chunked') {
@@ -258,6 +364,18 @@ export class Exchange implements UpstreamHandler {
   }
 
   onResponseEnd(trailers: HeaderList | null): void {
+    if (this.discarding) {
+      // The client was answered from the cache; only the connection is left to release.
+      this.obs?.attemptEnd('ok');
+      const up = this.upstream;
+      this.upstream = null;
+      up?.finish(this.requestBodyDone);
+      return;
+    }
+    if (this.collector !== null) {
+      this.collector.complete();
+      this.collector = null;
+    }
     if (this.clientFraming.kind === 'chunked') {
       this.conn.write(lastChunk(this.forwardTrailers ? filterTrailers(trailers) : null));
     }
@@ -277,10 +395,30 @@ export class Exchange implements UpstreamHandler {
     this.lastWasReused = up !== null && up.uses > 1;
     this.obs?.attemptEnd(err.code);
     if (this.mayRetry(err, responseStarted)) {
-      this.start();
+      this.attempt();
       return;
     }
     this.upstreamEndedAt = performance.now();
+    this.upstreamFailed(err);
+  }
+
+  /** No usable response from any backend: the cache may still answer (stale-if-error). */
+  private upstreamFailed(err: ProxyError): void {
+    const t = this.ticket;
+    if (t !== null && !this.responseHeadSent) {
+      const e = t.onError();
+      if (e !== null) {
+        if (e.kind === 'serve') this.serveStored(e.response);
+        else
+          this.fail(
+            new ProxyError(
+              'RRP_ERR_CACHE_GATEWAY_TIMEOUT',
+              `stale may not be served: ${err.detail}`,
+            ),
+          );
+        return;
+      }
+    }
     this.fail(err);
   }
 
@@ -390,6 +528,38 @@ export class Exchange implements UpstreamHandler {
     this.conn.exchangeDone(this, keep);
   }
 
+  /** Answers from the cache: stored fields, Age, the status header, Content-Length framing. */
+  private serveStored(r: CachedResponse): void {
+    const ctx = this.ctx;
+    this.setCacheStatus(r.cacheStatus);
+    this.status = r.status;
+    const headers = buildClientResponseHeaders(r.headers, {
+      upstreamMinor: 1,
+      viaName: ctx.config.headers.viaName,
+      requestIdHeader: ctx.config.headers.requestIdHeader,
+      requestId: this.requestId,
+      keepContentLength: false,
+      date: httpDate(),
+    });
+    headers.add('Age', String(r.age), 'age');
+    const statusHeader = ctx.cache?.statusHeader;
+    if (statusHeader) headers.add(statusHeader, r.cacheStatus);
+    if (!this.requestBodyDone || ctx.draining || this.conn.closing) this.keepAlive = false;
+    if (!this.keepAlive) headers.add('Connection', 'close', 'connection');
+    else if (this.head.versionMinor === 0) headers.add('Connection', 'keep-alive', 'connection');
+    const framing = r.status === 304 ? NO_BODY : lengthFraming(r.bodyBytes);
+    this.responseHeadSent = true;
+    this.conn.beginResponse();
+    this.conn.write(serializeResponseHead(r.status, r.reason, headers, framing, 1));
+    if (this.method !== 'HEAD' && framing.kind === 'length') {
+      for (const b of r.body) {
+        this.bytesOut += b.length;
+        this.conn.write(b);
+      }
+    }
+    this.complete();
+  }
+
   private complete(): void {
     this.finish();
     this.conn.exchangeDone(this, this.keepAlive);
@@ -400,6 +570,11 @@ export class Exchange implements UpstreamHandler {
     this.finished = true;
     const ctx = this.ctx;
     ctx.stats.activeRequests--;
+    if (this.ticket !== null) {
+      // Releases coalesced waiters; aborts a collector whose body did not complete.
+      this.collector = null;
+      this.ticket.close();
+    }
     const now = performance.now();
     const obs = this.obs;
     if (obs !== null) {
@@ -431,6 +606,7 @@ export class Exchange implements UpstreamHandler {
             : round((this.upstreamEndedAt || now) - this.upstreamStartedAt),
         attempts: this.attempts,
         outcome: this.outcome,
+        cache: this.cacheStatus ?? undefined,
         traceId: obs?.traceId,
         spanId: obs?.spanId,
       },

@@ -15,6 +15,10 @@ export interface CheckedRequest {
   framing: BodyFraming;
   /** Path (and query) to send upstream. */
   path: string;
+  /** Path (and query) as the client asked, before prefix rewriting: the cache key's. */
+  clientPath: string;
+  /** The authority the client asked for (absolute-form or Host), or null. */
+  clientHost: string | null;
   requestId: string;
   clientAddress: string;
   forwarding: UpstreamRequestParams;
@@ -93,6 +97,8 @@ export function checkRequest(
   return {
     framing,
     path,
+    clientPath: target.path,
+    clientHost,
     requestId,
     clientAddress,
     forwarding: {
