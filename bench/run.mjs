@@ -286,8 +286,21 @@ async function run(opts, group, trackWrk) {
       opts.idleConnections ||
       (opts.quick ? Math.min(2000, scenario.connections) : scenario.connections);
     for (const name of Object.keys(running).filter((p) => peerRuns(p, scenario, opts))) {
-      const peer = running[name];
-      console.error(`${scenario.name} ${name}: opening ${count} keep-alive connections`);
+      // A fresh process: after the load scenarios a proxy's RSS is its load working set (a grown
+      // heap), which would hide what the idle connections themselves cost.
+      await group.stop(name, 10_000);
+      delete running[name];
+      let peer;
+      try {
+        peer = { name, ...(await PEERS[name].start(ctx)) };
+        running[name] = peer;
+      } catch (err) {
+        skipped.push(`${name} (${scenario.name}): did not restart: ${String(err).slice(0, 300)}`);
+        continue;
+      }
+      console.error(
+        `${scenario.name} ${name}: opening ${count} keep-alive connections to a fresh process`,
+      );
       const r = {
         peer: name,
         scenario: scenario.name,

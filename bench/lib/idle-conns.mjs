@@ -1,4 +1,5 @@
-// The idle keep-alive connections scenario: open N client connections to a proxy, send one GET
+// The idle keep-alive connections scenario: open N client connections to a proxy (a freshly
+// started process: bench/run.mjs restarts it first), send one GET
 // on each and read the answer (so each is a used keep-alive connection, as a browser or an
 // upstream proxy leaves it), leave them idle, then read the proxy's RSS and check that a new
 // connection is still served and that idle ones can still be reused. Loopback only; every step
