@@ -17,7 +17,7 @@ import { makePdf, makePng } from '../support/sample-files';
 import { trackChild, waitForExit } from '../support/cleanup';
 import { closedPort } from '../support/ports';
 import { startRawServer } from './raw-server';
-import { CLIENT_MAIN, runClient, sha256hex } from './run-client';
+import { CLIENT_MAIN, expectExit, runClient, sha256hex } from './run-client';
 
 /**
  * The built client against node:http test servers and a raw TCP server: request bodies, content
@@ -146,7 +146,7 @@ const A = (p: string): string => `http://127.0.0.1:${portA}${p}`;
 describe('help and usage', () => {
   it('--help documents the exit codes', async () => {
     const r = await runClient(['--help']);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const text = r.stdout.toString();
     for (const line of [
       ' 3  bad URL',
@@ -161,7 +161,7 @@ describe('help and usage', () => {
   });
   it('a usage error exits 2', async () => {
     const r = await runClient(['--nope', A('/')]);
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toMatch(/unknown option --nope/);
   });
 });
@@ -178,7 +178,7 @@ describe('requests', () => {
       'Content-Type: application/octet-stream',
       A('/hash'),
     ]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(JSON.parse(r.stdout.toString())).toEqual({
       method: 'POST',
       bytes: data.length,
@@ -190,7 +190,7 @@ describe('requests', () => {
   it('PUT of a body from stdin (@-)', async () => {
     const data = randomBytes(100_000);
     const r = await runClient(['-X', 'PUT', '--data-binary', '@-', A('/hash')], { stdin: data });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({
       method: 'PUT',
       bytes: data.length,
@@ -219,7 +219,7 @@ describe('requests', () => {
 
   it('--proxy connects to the proxy address but keeps the URL Host and target', async () => {
     const r = await runClient(['--proxy', `127.0.0.1:${portA}`, 'http://app.example.test/echo']);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const echo = JSON.parse(r.stdout.toString());
     expect(echo.headers.host).toBe('app.example.test');
     expect(echo.url).toBe('/echo');
@@ -231,7 +231,7 @@ describe('requests', () => {
     const port = (server.address() as AddressInfo).port;
     try {
       const r = await runClient([`http://[::1]:${port}/echo`]);
-      expect(r.code).toBe(0);
+      expectExit(r, 0);
       expect(JSON.parse(r.stdout.toString()).headers.host).toBe(`[::1]:${port}`);
     } finally {
       await new Promise((r) => server.close(r));
@@ -255,7 +255,7 @@ describe('requests', () => {
 
   it('-I prints the response head and no body', async () => {
     const r = await runClient(['-I', A('/img/picture.png')]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const out = r.stdout.toString('latin1');
     expect(out).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(out).toContain(`Content-Length: ${png.length}\r\n`);
@@ -294,7 +294,7 @@ describe('content handling', () => {
   it('saves a PNG under its URL name, byte-exact, and says where', async () => {
     const dir = freshDir('png');
     const r = await runClient([A('/img/picture.png')], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout.length).toBe(0);
     expect(sha256hex(readFileSync(path.join(dir, 'picture.png')))).toBe(sha256hex(png));
     expect(r.stderr).toContain(`saved ${png.length} bytes (image/png) to ./picture.png`);
@@ -304,7 +304,7 @@ describe('content handling', () => {
     const dir = freshDir('twice');
     writeFileSync(path.join(dir, 'picture.png'), 'precious');
     const r = await runClient([A('/img/picture.png')], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(readFileSync(path.join(dir, 'picture.png'), 'utf8')).toBe('precious');
     expect(sha256hex(readFileSync(path.join(dir, 'picture-1.png')))).toBe(sha256hex(png));
     expect(r.stderr).toContain('to ./picture-1.png');
@@ -313,17 +313,17 @@ describe('content handling', () => {
   it('uses the Content-Disposition name (RFC 8187 filename*) and --output-dir', async () => {
     const dir = freshDir('cd');
     const r = await runClient(['--output-dir', 'downloads', A('/report')], { cwd: dir });
-    expect(r.code).toBe(9); // the directory does not exist yet: a file error, nothing written
+    expectExit(r, 9); // the directory does not exist yet: a file error, nothing written
     mkdirSync(path.join(dir, 'downloads'));
     const r2 = await runClient(['--output-dir', 'downloads', A('/report')], { cwd: dir });
-    expect(r2.code).toBe(0);
+    expectExit(r2, 0);
     expect(sha256hex(readFileSync(path.join(dir, 'downloads', 'résumé.pdf')))).toBe(sha256hex(pdf));
   });
 
   it('a ../ name from Content-Disposition cannot escape the directory', async () => {
     const dir = freshDir('traversal/inner/deeper');
     const r = await runClient([A('/evil-cd')], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(r.stderr).toMatch(
       /warning: unsafe file name '\.\.\/\.\.\/evil\.png' from Content-Disposition/,
     );
@@ -337,7 +337,7 @@ describe('content handling', () => {
     const dir = freshDir('absolute');
     const outside = path.join(work, 'abs-escaped.pdf');
     const r = await runClient([A(`/abs-cd?name=${encodeURIComponent(outside)}`)], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(existsSync(outside)).toBe(false);
     expect(readdirSync(dir)).toEqual(['abs-escaped.pdf']);
   });
@@ -345,7 +345,7 @@ describe('content handling', () => {
   it('-o FILE saves any type, text included', async () => {
     const dir = freshDir('output');
     const r = await runClient(['-o', 'page.html', A('/')], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout.length).toBe(0);
     expect(readFileSync(path.join(dir, 'page.html'), 'utf8')).toBe(
       '<!doctype html><p>hello from A</p>\n',
@@ -384,7 +384,7 @@ describe('load mode', () => {
       '0.5',
       '--json',
     ]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const report = JSON.parse(r.stdout.toString());
     expect(report.stoppedEarly).toBe(true);
     expect(report.completed).toBeGreaterThan(0);
@@ -395,7 +395,7 @@ describe('load mode', () => {
 
   it('an error rate above --max-error-rate exits 10', async () => {
     const r = await runClient(['load', A('/missing'), '-n', '10', '-c', '2']);
-    expect(r.code).toBe(10);
+    expectExit(r, 10);
     expect(r.stdout.toString()).toMatch(/status: +404 x 10/);
     expect(r.stderr).toMatch(
       /load check failed: error rate 100\.00% above --max-error-rate 1\.00%/,
@@ -406,7 +406,7 @@ describe('load mode', () => {
 describe('redirects', () => {
   it('are not followed without -L', async () => {
     const r = await runClient([A('/redirect?to=/echo')]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout.toString()).toBe('moving');
     expect(r.stderr).toMatch(/redirect \(302\) to \/echo; use -L to follow/);
   });
@@ -437,7 +437,7 @@ describe('redirects', () => {
       'X-Keep: k',
       A(`/redirect?to=${encodeURIComponent(to)}`),
     ]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const echo = JSON.parse(r.stdout.toString());
     expect(echo.headers.host).toBe(`127.0.0.1:${portB}`);
     expect(echo.headers.authorization).toBeUndefined();
@@ -454,7 +454,7 @@ describe('redirects', () => {
 
   it('are bounded by --max-redirs (exit 8)', async () => {
     const r = await runClient(['-L', '--max-redirs', '3', A('/loop')]);
-    expect(r.code).toBe(8);
+    expectExit(r, 8);
     expect(r.stderr).toMatch(/stopped after 3 redirects/);
   });
 });
@@ -463,24 +463,24 @@ describe('errors and exit codes', () => {
   it('refused connection: exit 5 and a message naming the address', async () => {
     const port = await closedPort();
     const r = await runClient([`http://127.0.0.1:${port}/`]);
-    expect(r.code).toBe(5);
+    expectExit(r, 5);
     expect(r.stderr).toContain(`connection refused by 127.0.0.1:${port}`);
   });
 
   it('https is refused with exit 3', async () => {
     const r = await runClient(['https://127.0.0.1/']);
-    expect(r.code).toBe(3);
+    expectExit(r, 3);
     expect(r.stderr).toMatch(/https is not supported/);
   });
 
   it('a malformed URL: exit 3', async () => {
     const r = await runClient(['http://[::1/']);
-    expect(r.code).toBe(3);
+    expectExit(r, 3);
   });
 
   it('--fail turns a 404 into exit 11, and the page is still shown', async () => {
     const r = await runClient(['-f', A('/missing')]);
-    expect(r.code).toBe(11);
+    expectExit(r, 11);
     expect(r.stdout.toString()).toBe('<h1>not here</h1>\n');
     expect(r.stderr).toMatch(/server answered 404 Not Found/);
     expect((await runClient([A('/missing')])).code).toBe(0);
@@ -513,21 +513,21 @@ describe('errors and exit codes', () => {
     it('no response within --timeout: exit 6', async () => {
       mode = 'silent';
       const r = await runClient(['--timeout', '0.5', R()]);
-      expect(r.code).toBe(6);
+      expectExit(r, 6);
       expect(r.stderr).toMatch(/timed out after 0\.5s waiting for the response/);
     });
 
     it('not HTTP: exit 7', async () => {
       mode = 'garbage';
       const r = await runClient([R()]);
-      expect(r.code).toBe(7);
+      expectExit(r, 7);
       expect(r.stderr).toMatch(/bad response from 127\.0\.0\.1:\d+: malformed HTTP version/);
     });
 
     it('a close-delimited body is read to the end', async () => {
       mode = 'close-delimited';
       const r = await runClient([R()]);
-      expect(r.code).toBe(0);
+      expectExit(r, 0);
       expect(r.stdout.toString()).toBe('until the end\n');
     });
 
@@ -535,7 +535,7 @@ describe('errors and exit codes', () => {
       mode = 'close-after';
       const before = raw.connections();
       const r = await runClient(['load', R(), '-n', '10', '-c', '1', '--json']);
-      expect(r.code).toBe(0);
+      expectExit(r, 0);
       const report = JSON.parse(r.stdout.toString());
       expect(report).toMatchObject({ completed: 10, errors: 0, spread: { counts: { raw: 10 } } });
       expect(raw.connections() - before).toBeGreaterThanOrEqual(10);
@@ -545,7 +545,7 @@ describe('errors and exit codes', () => {
       mode = 'truncated';
       const dir = freshDir('truncated');
       const r = await runClient([R()], { cwd: dir });
-      expect(r.code).toBe(7);
+      expectExit(r, 7);
       expect(r.stderr).toMatch(/closed before the end of the response body/);
       expect(readdirSync(dir)).toEqual([]);
     });

@@ -6,7 +6,7 @@ import { pollUntil, trackChild, waitForExit } from '../support/cleanup';
 import { startNginx, type NginxBackends } from '../support/nginx';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
 import { sampleFile } from '../support/sample-files';
-import { CLIENT_MAIN, runClient, sha256hex } from './run-client';
+import { CLIENT_MAIN, expectExit, runClient, sha256hex } from './run-client';
 
 /**
  * The built client against real servers: Debian's nginx (three server blocks adding X-Backend)
@@ -42,7 +42,7 @@ const b1 = (p: string): string => `${nginx.urls[0]}${p}`;
 describe('client -> nginx', () => {
   it('shows the HTML page on stdout', async () => {
     const r = await runClient([b1('/')]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout.toString()).toBe('<!doctype html><title>b1</title><p>backend b1</p>\n');
   });
 
@@ -51,7 +51,7 @@ describe('client -> nginx', () => {
     async (name) => {
       const dir = freshDir();
       const r = await runClient([b1(`/files/${name}`)], { cwd: dir });
-      expect(r.code).toBe(0);
+      expectExit(r, 0);
       expect(r.stdout.length).toBe(0);
       expect(readdirSync(dir)).toEqual([name]);
       const sample = sampleFile(name);
@@ -82,7 +82,7 @@ describe('client -> nginx', () => {
   it('HEAD: the head with the length, no body, no file', async () => {
     const dir = freshDir();
     const r = await runClient(['-I', b1('/files/doc.pdf')], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const head = r.stdout.toString('latin1');
     expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(head).toContain(`Content-Length: ${sampleFile('doc.pdf').size}\r\n`);
@@ -93,7 +93,7 @@ describe('client -> nginx', () => {
 
   it('reads a chunked response (nginx SSI) completely', async () => {
     const r = await runClient(['-v', b1(nginx.chunked.path)]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(r.stderr).toMatch(/^< Transfer-Encoding: chunked$/m);
     expect(r.stdout.length).toBe(nginx.chunked.size);
     expect(sha256hex(r.stdout)).toBe(nginx.chunked.sha256);
@@ -111,7 +111,7 @@ describe('client -> nginx', () => {
       '-f',
       b1('/dav/client-upload.bin'),
     ]);
-    expect(put.code).toBe(0);
+    expectExit(put, 0);
     expect(sha256hex(readFileSync(path.join(nginx.docroot, 'dav', 'client-upload.bin')))).toBe(
       sha256hex(data),
     );
@@ -119,7 +119,7 @@ describe('client -> nginx', () => {
 
   it('load mode reuses keep-alive connections', async () => {
     const r = await runClient(['load', b1('/'), '-n', '60', '-c', '3', '--json']);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const report = JSON.parse(r.stdout.toString());
     expect(report).toMatchObject({ completed: 60, errors: 0, statusCounts: { '200': 60 } });
     const mine = () => nginx.accessLog().filter((e) => e.port === nginx.ports[0] && e.uri === '/');
@@ -132,7 +132,7 @@ describe('client -> nginx', () => {
 
   it('load mode with --expect-backends fails (exit 10) when only one backend answers', async () => {
     const r = await runClient(['load', b1('/'), '-n', '20', '-c', '2', '--expect-backends', '3']);
-    expect(r.code).toBe(10);
+    expectExit(r, 10);
     expect(r.stdout.toString()).toMatch(/b1 +20/);
     expect(r.stdout.toString()).toMatch(
       /verdict: +FAIL: 1 backend\(s\) answered, --expect-backends 3/,
@@ -146,7 +146,7 @@ describe('client -> rrproxy -> nginx x3', () => {
   it('GET through the proxy saves the PNG byte-exact', async () => {
     const dir = freshDir();
     const r = await runClient([...viaProxy(), 'http://app.test/files/image.png'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(sha256hex(readFileSync(path.join(dir, 'image.png')))).toBe(
       sampleFile('image.png').sha256,
     );
@@ -154,7 +154,7 @@ describe('client -> rrproxy -> nginx x3', () => {
 
   it('a chunked response and a 1 MiB PUT pass through the proxy intact', async () => {
     const r = await runClient([...viaProxy(), `http://app.test${nginx.chunked.path}`]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(sha256hex(r.stdout)).toBe(nginx.chunked.sha256);
     const data = sampleFile('1m.bin').data;
     const file = path.join(work, 'upload-proxy.bin');
@@ -168,7 +168,7 @@ describe('client -> rrproxy -> nginx x3', () => {
       '-f',
       'http://app.test/dav/via-proxy.bin',
     ]);
-    expect(put.code).toBe(0);
+    expectExit(put, 0);
     expect(sha256hex(readFileSync(path.join(nginx.docroot, 'dav', 'via-proxy.bin')))).toBe(
       sha256hex(data),
     );
@@ -192,8 +192,8 @@ describe('client -> rrproxy -> nginx x3', () => {
       '--duration-limit',
       '60',
     ]);
+    expectExit(r, 0);
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout.toString());
     expect(report.completed).toBe(300);
     expect(report.errors).toBe(0);
@@ -218,7 +218,7 @@ describe('client -> rrproxy -> nginx x3', () => {
       '--expect-backends',
       '3',
     ]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     const text = r.stdout.toString();
     expect(text).toMatch(/backends \(body \/backend \(b\[0-9\]\+\)\/\):/);
     for (const name of ['b1', 'b2', 'b3'])

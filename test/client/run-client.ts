@@ -50,3 +50,12 @@ export function runClient(
 export function sha256hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/** Asserts the exit code; on a mismatch the failure shows the client's stderr, which says why. */
+export function expectExit(run: ClientRun, code: number): void {
+  if (run.code !== code) {
+    throw new Error(
+      `client exited ${run.code ?? run.signal}, expected ${code}; stderr:\n${run.stderr}`,
+    );
+  }
+}
