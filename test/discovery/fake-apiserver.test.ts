@@ -125,6 +125,21 @@ test('watch from a resourceVersion replays later events, then streams ADDED/MODI
   fake.assertNoProblems();
 });
 
+test('an object relabelled into or out of the selector is ADDED or DELETED for that watcher', async () => {
+  const other = endpointSlice({ name: 'moving', service: 'api', namespace: 'shop', endpoints: [] });
+  fake.apply('endpointslices', other);
+  const w = await openWatch(`watch=true&resourceVersion=${fake.resourceVersion}&${SEL}`);
+  await pollUntil('watch open', () => fake.activeWatches === 1);
+  fake.apply(
+    'endpointslices',
+    endpointSlice({ name: 'moving', service: 'web', namespace: 'shop', endpoints: [] }),
+  );
+  fake.apply('endpointslices', other);
+  await pollUntil('two events', () => w.events.length === 2);
+  expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
+  w.close();
+});
+
 test('watch without resourceVersion starts with the current state', async () => {
   fake.apply('endpointslices', web('web-a', '10.0.0.1'));
   fake.apply('endpointslices', web('web-b', '10.0.0.2'));

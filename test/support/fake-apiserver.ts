@@ -85,6 +85,25 @@ interface HistoryEvent {
   readonly resource: ResourceName;
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly object: K8sObject;
+  /** The state before a MODIFIED, to see an object enter or leave a watcher's selector. */
+  readonly previous?: K8sObject;
+}
+
+/**
+ * What a watcher filtered by a selector sees of an event, as the real server sends it: an object
+ * modified into the selector is ADDED for that watcher, one modified out of it is DELETED.
+ */
+function eventFor(
+  ev: HistoryEvent,
+  matches: (o: K8sObject) => boolean,
+): HistoryEvent['type'] | undefined {
+  const now = matches(ev.object);
+  if (ev.type !== 'MODIFIED') return now ? ev.type : undefined;
+  const before = ev.previous !== undefined && matches(ev.previous);
+  if (before && now) return 'MODIFIED';
+  if (now) return 'ADDED';
+  if (before) return 'DELETED';
+  return undefined;
 }
 
 interface Watcher {
@@ -353,7 +372,11 @@ export class FakeApiServer {
       },
     });
     store.set(key, stored);
-    this.emit({ rv: this.rv, resource, type: existing ? 'MODIFIED' : 'ADDED', object: stored });
+    this.emit(
+      existing
+        ? { rv: this.rv, resource, type: 'MODIFIED', object: stored, previous: existing }
+        : { rv: this.rv, resource, type: 'ADDED', object: stored },
+    );
     return clone(stored);
   }
 
@@ -508,8 +531,8 @@ export class FakeApiServer {
     for (const w of this.watchers) {
       if (w.resource !== ev.resource) continue;
       if (ev.object.metadata.namespace !== w.namespace) continue;
-      if (!w.matches(ev.object)) continue;
-      this.writeEvent(w, { type: ev.type, object: ev.object });
+      const type = eventFor(ev, w.matches);
+      if (type) this.writeEvent(w, { type, object: ev.object });
     }
   }
 
@@ -743,8 +766,9 @@ export class FakeApiServer {
       }
       for (const ev of this.history) {
         if (ev.rv <= from || ev.resource !== resource) continue;
-        if (ev.object.metadata.namespace !== namespace || !matches(ev.object)) continue;
-        this.writeEvent(watcher, { type: ev.type, object: ev.object });
+        if (ev.object.metadata.namespace !== namespace) continue;
+        const type = eventFor(ev, matches);
+        if (type) this.writeEvent(watcher, { type, object: ev.object });
       }
     }
     this.watchers.add(watcher);
