@@ -49,7 +49,7 @@ describe('miss -> store -> hit (RFC 9111 3, 4)', () => {
   });
 
   test('Date in the past counts (apparent_age)', async () => {
-    const h = new Harness(() =>
+    const h: Harness = new Harness((): UpstreamReply =>
       ok(['Cache-Control: max-age=60', `Date: ${new Date(h.clock - 10_000).toUTCString()}`]),
     );
     await h.request('/a');

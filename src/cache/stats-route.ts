@@ -1,0 +1,25 @@
+import type { AdminRoute } from '../observability/admin-server';
+
+/** Anything that reports cache counters (HttpCache.snapshot). */
+export interface CacheStatsSource {
+  snapshot(): object;
+}
+
+/**
+ * `GET /cache/stats` on the admin port: this process's cache counters and gauges as JSON (hits,
+ * misses, stale, revalidated, bypass, stores, evictions, bytes, entries, coalesced, ...). The
+ * metrics endpoint exports the same numbers; this one needs no scraper to read.
+ */
+export function cacheStatsRoute(cache: CacheStatsSource): AdminRoute {
+  return (req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/cache/stats') return false;
+    const text = JSON.stringify(cache.snapshot()) + '\n';
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
+    res.end(text);
+    return true;
+  };
+}
