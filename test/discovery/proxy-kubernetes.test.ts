@@ -460,3 +460,53 @@ test('dual-stack Service: one address per pod; IPv6 addresses are dialled', asyn
   expect(await backendIds(six)).toEqual([`[::1]:${port}`]);
   expect([...(await spread(six.port, 5)).keys()]).toEqual(['::1']);
 });
+
+test('no usable kubeconfig: the proxy exits 2 with a message naming what is missing', async () => {
+  const run = async (
+    kubeconfig: string,
+  ): Promise<{ code: number | NodeJS.Signals; stderr: string }> => {
+    const [port, adminPort] = (await freePorts(2)) as [number, number];
+    const cfg = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'discovery:',
+        '  mode: endpointslices',
+        '  service: web',
+        `  kubeconfig: "${kubeconfig}"`,
+        '',
+      ].join('\n'),
+    );
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (!k.startsWith('RRPROXY_') && !k.startsWith('KUBERNETES_') && k !== 'KUBECONFIG')
+        env[k] = v;
+    }
+    const child = spawn(
+      process.execPath,
+      [
+        PROXY_MAIN,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--admin',
+        `127.0.0.1:${adminPort}`,
+        '--config',
+        cfg,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], env },
+    );
+    trackChild(child);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await waitForExit(child);
+    clearTimeout(timer);
+    return { code, stderr };
+  };
+  const notInCluster = await run('');
+  expect(notInCluster.code).toBe(2);
+  expect(notInCluster.stderr).toMatch(/KUBERNETES_SERVICE_HOST/);
+  const missing = await run(path.join(dir, 'no-such-kubeconfig'));
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toMatch(/cannot load kubeconfig: .*no-such-kubeconfig/);
+});
