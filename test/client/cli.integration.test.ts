@@ -352,6 +352,12 @@ describe('content handling', () => {
     );
   });
 
+  it('-o - writes any type to stdout, raw', async () => {
+    const r = await runClient(['-o', '-', A('/img/picture.png')]);
+    expectExit(r, 0);
+    expect(sha256hex(r.stdout)).toBe(sha256hex(png));
+  });
+
   it('--log appends one JSON line per request', async () => {
     const dir = freshDir('log');
     await runClient(['--log', 'req.jsonl', A('/')], { cwd: dir });
@@ -391,6 +397,20 @@ describe('load mode', () => {
     expect(report.completed).toBeLessThan(1000000);
     expect(report.errors).toBe(0);
     expect(report.verdict.balance).toBe('unknown'); // server A sends no X-Backend
+  });
+
+  it('--log writes one line per load request', async () => {
+    const dir = freshDir('load-log');
+    const r = await runClient(['load', A('/'), '-n', '25', '-c', '5', '--log', 'load.jsonl'], {
+      cwd: dir,
+    });
+    expectExit(r, 0);
+    const lines = readFileSync(path.join(dir, 'load.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(25);
+    expect(lines.every((l) => l.status === 200 && l.method === 'GET')).toBe(true);
   });
 
   it('an error rate above --max-error-rate exits 10', async () => {
@@ -492,6 +512,16 @@ describe('errors and exit codes', () => {
     beforeAll(async () => {
       raw = await startRawServer(({ socket }) => {
         if (mode === 'silent') return;
+        if (mode === 'untyped-text')
+          socket.end('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n');
+        if (mode === 'untyped-binary') {
+          socket.end(
+            Buffer.concat([
+              Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n'),
+              Buffer.from([0, 1, 2, 3, 0, 5, 6, 7]),
+            ]),
+          );
+        }
         // Answers as if the connection stayed open, then closes it: every kept-alive
         // connection goes stale after one response.
         if (mode === 'close-after')
@@ -539,6 +569,18 @@ describe('errors and exit codes', () => {
       const report = JSON.parse(r.stdout.toString());
       expect(report).toMatchObject({ completed: 10, errors: 0, spread: { counts: { raw: 10 } } });
       expect(raw.connections() - before).toBeGreaterThanOrEqual(10);
+    });
+
+    it('without Content-Type, text is shown and binary is saved (sniffed)', async () => {
+      const dir = freshDir('untyped');
+      mode = 'untyped-text';
+      const text = await runClient([`http://127.0.0.1:${raw.port}/data`], { cwd: dir });
+      expect(text.stdout.toString()).toBe('hello\n');
+      mode = 'untyped-binary';
+      const bin = await runClient([`http://127.0.0.1:${raw.port}/data`], { cwd: dir });
+      expectExit(bin, 0);
+      expect(bin.stdout.length).toBe(0);
+      expect([...readFileSync(path.join(dir, 'data.bin'))]).toEqual([0, 1, 2, 3, 0, 5, 6, 7]);
     });
 
     it('a truncated download: exit 7 and no partial file left behind', async () => {
