@@ -1,0 +1,187 @@
+// Tests of the bench's pure parts (no processes, no load): `node --test bench/test/`.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { evaluateTargets, median, spreadPct, summarize } from '../lib/report.mjs';
+import { parseScenario } from '../lib/scenarios.mjs';
+import { parseWrk, wrkArgs } from '../lib/wrk.mjs';
+import { parseCpuList } from '../lib/proc-stats.mjs';
+import { readOptions } from '../lib/options.mjs';
+import { topSelf } from '../profile-top.mjs';
+
+const WRK_OUTPUT = `Running 10s test @ http://127.0.0.1:8080/index.html
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.62ms    2.10ms  45.00ms   95.00%
+    Req/Sec    31.10k     1.20k   33.00k    80.00%
+  Latency Distribution
+     50%    1.41ms
+     75%    1.70ms
+     90%    2.10ms
+     99%  850.00us
+  310000 requests in 10.00s, 380.00MB read
+  Socket errors: connect 0, read 3, write 0, timeout 2
+  Non-2xx or 3xx responses: 7
+Requests/sec:  31000.50
+Transfer/sec:     38.00MB
+`;
+
+test('parseWrk reads rate, count, percentiles in their units, and errors', () => {
+  const r = parseWrk(WRK_OUTPUT);
+  assert.equal(r.rps, 31000.5);
+  assert.equal(r.requests, 310000);
+  assert.equal(r.p50Ms, 1.41);
+  assert.equal(r.p99Ms, 0.85);
+  assert.equal(r.errors, 12);
+  assert.match(r.errorsDetail, /read 3/);
+});
+
+test('parseWrk on a failed run gives zeros, not NaN', () => {
+  const r = parseWrk('unable to connect to 127.0.0.1:1 Connection refused');
+  assert.equal(r.rps, 0);
+  assert.equal(r.p99Ms, null);
+  assert.equal(r.errors, 0);
+});
+
+test('scenario names', () => {
+  assert.deepEqual(parseScenario('1k-c50'), {
+    name: '1k-c50',
+    kind: 'miss',
+    size: '1k',
+    path: '/index.html',
+    connections: 50,
+    close: false,
+  });
+  assert.equal(parseScenario('1k-c50-close').close, true);
+  assert.equal(parseScenario('cache-100k-c256').path, '/cached/100k.bin');
+  assert.equal(parseScenario('cache-100k-c256').kind, 'cache');
+  assert.equal(parseScenario('idle10k').connections, 10000);
+  assert.equal(parseScenario('idle500').connections, 500);
+  assert.equal(parseScenario('parser').kind, 'parser');
+  assert.throws(() => parseScenario('2k-c50'), /unknown scenario/);
+});
+
+test('wrk command line', () => {
+  const opts = { wrkThreads: 1, wrkTimeoutS: 10 };
+  const args = wrkArgs(opts, parseScenario('1k-c50-close'), 9000, 2, true);
+  assert.deepEqual(args, [
+    '-t1',
+    '-c50',
+    '-d2s',
+    '--timeout',
+    '10s',
+    '--latency',
+    '-H',
+    'Connection: close',
+    'http://127.0.0.1:9000/index.html',
+  ]);
+});
+
+test('median and spread', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([null, 5]), 5);
+  assert.equal(median([]), null);
+  assert.equal(spreadPct([90, 100, 110]), 20);
+  assert.equal(spreadPct([100]), null);
+});
+
+test('cpu lists', () => {
+  assert.deepEqual(parseCpuList('0-2,5'), [0, 1, 2, 5]);
+  assert.deepEqual(parseCpuList('1'), [1]);
+});
+
+test('options: defaults, QUICK, and a bad value named', () => {
+  const full = readOptions({});
+  assert.equal(full.durationS, 10);
+  assert.equal(full.reps, 3);
+  assert.equal(full.nice, -10);
+  assert.equal(full.resultsName, 'latest');
+  const quick = readOptions({ QUICK: '1' });
+  assert.equal(quick.durationS, 2);
+  assert.equal(quick.reps, 1);
+  assert.equal(quick.resultsName, 'quick');
+  assert.deepEqual(readOptions({ PEERS: 'rrproxy, nginx' }).peers, ['rrproxy', 'nginx']);
+  assert.throws(() => readOptions({ DURATION: 'ten' }), /DURATION/);
+});
+
+function sample(peer, scenario, round, fields) {
+  return { peer, scenario, round, attempt: 0, ...fields };
+}
+
+test('summarize keeps the last attempt of a round and takes medians over rounds', () => {
+  const cells = summarize([
+    sample('nginx', '1k-c50', 1, { rps: 100, proxyUsPerReq: 30 }),
+    { ...sample('nginx', '1k-c50', 1, { rps: 999, proxyUsPerReq: 1 }), attempt: 1 }, // the retry counts
+    sample('nginx', '1k-c50', 2, { rps: 200, proxyUsPerReq: 40 }),
+    sample('nginx', '1k-c50', 3, { rps: 300, proxyUsPerReq: 50 }),
+  ]);
+  const c = cells['nginx|1k-c50'];
+  assert.equal(c.n, 3);
+  assert.equal(c.rps, 300);
+  assert.equal(c.proxyUsPerReq, 40);
+});
+
+test('targets: ratios against nginx, limits per size, log and cache and idle', () => {
+  const cells = summarize([
+    sample('rrproxy', '1k-c50', 1, { rps: 90, proxyUsPerReq: 45, p99Ms: 4 }),
+    sample('nginx', '1k-c50', 1, { rps: 100, proxyUsPerReq: 30, p99Ms: 4 }),
+    sample('rrproxy', '100k-c50', 1, { rps: 50, proxyUsPerReq: 130, p99Ms: 4 }),
+    sample('nginx', '100k-c50', 1, { rps: 50, proxyUsPerReq: 100, p99Ms: 4 }),
+    sample('rrproxy-log', '1k-c50', 1, { rps: 80, proxyUsPerReq: 50, countedPerRequest: 1 }),
+    sample('rrproxy-cache', 'cache-1k-c50', 1, { rps: 120, proxyUsPerReq: 10 }),
+    sample('nginx-cache', 'cache-1k-c50', 1, { rps: 100, proxyUsPerReq: 12 }),
+    sample('direct', 'cache-1k-c50', 1, { rps: 110 }),
+  ]);
+  const idle = [
+    {
+      peer: 'rrproxy',
+      scenario: 'idle10k',
+      connections: 10000,
+      opened: 10000,
+      stillOpen: 10000,
+      rssKiB: 160 * 1024,
+      newRequestOk: true,
+    },
+  ];
+  const t = evaluateTargets(cells, idle);
+  const find = (target, scenario) =>
+    t.find((x) => x.target.startsWith(target) && x.scenario === scenario);
+  assert.equal(find('CPU/request rrproxy', '1k-c50').measured, 1.5);
+  assert.equal(find('CPU/request rrproxy', '1k-c50').pass, true); // <= 1.5
+  assert.equal(find('req/s rrproxy', '1k-c50').pass, true); // 0.9 >= 0.8
+  assert.equal(find('CPU/request rrproxy', '100k-c50').measured, 1.3);
+  assert.equal(find('CPU/request rrproxy', '100k-c50').pass, false); // > 1.2
+  assert.equal(find('access log', '1k-c50').measured, 1.11);
+  assert.equal(find('access log', '1k-c50').pass, false); // not < 1.1
+  assert.equal(find('cache hit: CPU', 'cache-1k-c50').pass, true);
+  assert.equal(find('cache hit: req/s', 'cache-1k-c50').pass, true);
+  assert.equal(find('10000 idle keep-alive', 'idle10k').pass, false); // 160 MiB > 150
+  assert.equal(find('10000 idle connections: new request', 'idle10k').pass, true);
+});
+
+test('profile-top: self time by function, idle left out of the percentages', () => {
+  const frame = (id, functionName, url = '') => ({
+    id,
+    callFrame: { functionName, url, lineNumber: 0 },
+  });
+  const profile = {
+    nodes: [
+      frame(1, '(root)'),
+      frame(2, '(idle)'),
+      frame(3, 'writev'),
+      frame(4, 'parse', 'file:///x.js'),
+    ],
+    samples: [2, 2, 3, 3, 3, 4],
+    timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000],
+    startTime: 0,
+    endTime: 6000,
+  };
+  const top = topSelf(profile);
+  assert.deepEqual(
+    top.map((r) => [r.name, r.pct, r.selfMs]),
+    [
+      ['writev', 75, 3],
+      ['parse', 25, 1],
+    ],
+  );
+});
