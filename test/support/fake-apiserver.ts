@@ -78,6 +78,8 @@ export interface FakeApiServerOptions {
   host?: string;
   /** Identity named in 403 messages, like the real API server does. */
   user?: string;
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
 }
 
 interface HistoryEvent {
@@ -284,7 +286,7 @@ export class FakeApiServer {
 
   static async start(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
     const fake = new FakeApiServer(options);
-    await fake.listen(0);
+    await fake.listen(options.port ?? 0);
     return fake;
   }
 
