@@ -22,6 +22,10 @@ function stats(port: number): Promise<Record<string, number>> {
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
         res.on('end', () => {
+          if (res.statusCode !== 200) {
+            reject(new Error(`GET /cache/stats answered ${res.statusCode}: ${text}`));
+            return;
+          }
           try {
             resolve(JSON.parse(text) as Record<string, number>);
           } catch (err) {
