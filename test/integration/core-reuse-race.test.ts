@@ -18,6 +18,9 @@ let closerProxy: ProxyProcess;
 /** Answers the first request of each connection; on a second one, closes without answering. */
 let dropper: RawServer;
 let dropperProxy: ProxyProcess;
+/** Advertises Keep-Alive: timeout=2 and keeps every connection open (it never closes itself). */
+let advertiser: RawServer;
+let advertiserProxy: ProxyProcess;
 
 beforeAll(async () => {
   closer = await startRawServer(async (conn) => {
@@ -33,15 +36,31 @@ beforeAll(async () => {
     await conn.readRequest().catch(() => undefined);
     conn.socket.destroy();
   });
-  [closerProxy, dropperProxy] = await Promise.all([
+  advertiser = await startRawServer(async (conn) => {
+    for (;;) {
+      const req = await conn.readRequest();
+      await conn.write(
+        responseBytes(
+          200,
+          [
+            ['Keep-Alive', 'timeout=2'],
+            ['X-Conn', String(conn.id)],
+          ],
+          `ok ${req.target}`,
+        ),
+      );
+    }
+  });
+  [closerProxy, dropperProxy, advertiserProxy] = await Promise.all([
     startProxy({ backends: [closer.address] }),
     startProxy({ backends: [dropper.address] }),
+    startProxy({ backends: [advertiser.address] }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([closerProxy?.stop(), dropperProxy?.stop()]);
-  await Promise.all([closer?.stop(), dropper?.stop()]);
+  await Promise.all([closerProxy?.stop(), dropperProxy?.stop(), advertiserProxy?.stop()]);
+  await Promise.all([closer?.stop(), dropper?.stop(), advertiser?.stop()]);
 });
 
 const get = (target: string): Buffer => requestBytes('GET', target, [['Host', 'test']]);
@@ -98,4 +117,17 @@ test('a non-idempotent POST is never sent twice', async () => {
   expect([200, 502]).toContain(res!.status);
   const sent = dropper.receivedText().match(/POST \/once /g) ?? [];
   expect(sent).toHaveLength(1);
+});
+
+test("the backend's Keep-Alive timeout caps how long its idle connection is reused", async () => {
+  const [first] = await rawExchange(advertiserProxy.port, get('/ka-1'));
+  const [soon] = await rawExchange(advertiserProxy.port, get('/ka-2'));
+  // Reused right away...
+  expect(soon!.headers.get('x-conn')).toBe(first!.headers.get('x-conn'));
+  // ...but not once it has been idle for most of the backend's 2 s (it would close at 2 s and
+  // the request would race with its FIN). The backend never closes, so no retry can hide a reuse.
+  await new Promise((r) => setTimeout(r, 1_600));
+  const [late] = await rawExchange(advertiserProxy.port, get('/ka-3'));
+  expect(late!.status).toBe(200);
+  expect(late!.headers.get('x-conn')).not.toBe(first!.headers.get('x-conn'));
 });
