@@ -69,8 +69,6 @@ function slice(
   return endpointSlice({ name, service: 'web', namespace: NS, endpoints, ...extra });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 test('lists, then follows scale up and scale down; ready unset counts as ready; pod and zone kept', async () => {
   fake.apply('endpointslices', slice('web-a', [{ ip: '127.0.0.2', pod: 'web-1', zone: 'z1' }]));
   // A slice of another Service in the same namespace must not leak in.
@@ -410,14 +408,14 @@ test('a silently dead watch is replaced by the periodic relist', async () => {
   await d.waitForIds(['127.0.0.2:8080']);
   await pollUntil('watch open', () => fake.activeWatches === 1);
 
+  const lists = fake.requestsOf('list').length;
   fake.stallWatches();
   fake.apply('endpointslices', slice('web-a', [{ ip: '127.0.0.6' }]));
-  await sleep(200);
-  expect(d.latestIds()).toEqual(['127.0.0.2:8080']); // the stalled watch delivered nothing
+  // The stalled watch can deliver nothing and no error happens: only a relist can find this.
   await d.waitForIds(['127.0.0.6:8080'], 'change found by the periodic relist');
   const st = await d.status();
   expect(st.errors).toBe(0);
-  expect(fake.requestsOf('list').length).toBeGreaterThanOrEqual(2);
+  expect(fake.requestsOf('list').length).toBeGreaterThan(lists);
 });
 
 test('KUBECONFIG and the service-account namespace file are used when the config leaves them empty', async () => {
