@@ -48,7 +48,7 @@ export function reportOf(
  * included, trailers too) and answers 200 with a JSON report of what it received. Used where a
  * test must prove what reached the backend: body SHA-256, forwarded headers, chunked framing.
  */
-export async function startEchoBackend(name = 'echo'): Promise<RawServer> {
+export async function startEchoBackend(name = 'echo', host = '127.0.0.1'): Promise<RawServer> {
   return startRawServer(async (conn) => {
     for (;;) {
       let req: RawRequest;
@@ -73,7 +73,7 @@ export async function startEchoBackend(name = 'echo'): Promise<RawServer> {
         return;
       }
     }
-  });
+  }, host);
 }
 
 /** Parses the echo backend's JSON body. */

@@ -10,7 +10,8 @@ import { freePorts } from './ports';
  * The entry point under test: the build, or TEST_PROXY_MAIN to run the same suite against
  * another implementation of the CLI (e.g. a deliberately naive proxy, to check the tests fail).
  */
-export const PROXY_MAIN = process.env['TEST_PROXY_MAIN'] ?? path.resolve(__dirname, '../../dist/main.js');
+export const PROXY_MAIN =
+  process.env['TEST_PROXY_MAIN'] ?? path.resolve(__dirname, '../../dist/main.js');
 
 export interface ProxyOptions {
   /** `host:port` backends, each passed as `--backend`. */
@@ -21,6 +22,8 @@ export interface ProxyOptions {
   env?: Record<string, string>;
   /** YAML text written to a temp file and passed as `--config`. */
   configYaml?: string;
+  /** Address the proxy listens on (an IPv6 literal without brackets). Default 127.0.0.1. */
+  listenHost?: string;
   /** How long to wait for /readyz to answer 200. Default 10 s. */
   readyTimeoutMs?: number;
 }
@@ -29,6 +32,8 @@ export interface ProxyOptions {
 export type LogLine = Record<string, unknown>;
 
 export interface ProxyProcess {
+  /** The listen address (as given in ProxyOptions.listenHost) and port. */
+  host: string;
   port: number;
   adminPort: number;
   pid: number;
@@ -75,8 +80,11 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
       `${PROXY_MAIN} is missing: run \`npm run build\` first (npm test does it via pretest)`,
     );
   }
-  const [port, adminPort] = (await freePorts(2)) as [number, number];
-  const args = [PROXY_MAIN, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`];
+  const listenHost = opts.listenHost ?? '127.0.0.1';
+  const [port] = await freePorts(1, listenHost);
+  const [adminPort] = await freePorts(1);
+  const listen = listenHost.includes(':') ? `[${listenHost}]:${port}` : `${listenHost}:${port}`;
+  const args = [PROXY_MAIN, '--listen', listen, '--admin', `127.0.0.1:${adminPort}`];
   for (const b of opts.backends) args.push('--backend', b);
   let tmpDir: string | null = null;
   if (opts.configYaml !== undefined) {
@@ -158,6 +166,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
 
   const accessLogs = (): LogLine[] => lines.filter((l) => l['msg'] === 'request');
   return {
+    host: listenHost,
     port,
     adminPort,
     pid: child.pid!,

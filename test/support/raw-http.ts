@@ -521,6 +521,7 @@ export interface RawServer {
  */
 export async function startRawServer(
   handler: RawHandler,
+  host = '127.0.0.1',
 ): Promise<RawServer & { errors: unknown[] }> {
   const connections: RawServerConnection[] = [];
   const sockets = new Set<net.Socket>();
@@ -539,7 +540,7 @@ export async function startRawServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
   let stopped = false;
@@ -553,7 +554,7 @@ export async function startRawServer(
   const untrack = trackCleanup(stop);
   return {
     port,
-    address: `127.0.0.1:${port}`,
+    address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
     connections,
     errors,
     receivedText: () => connections.map((c) => c.received().toString('latin1')).join(''),
