@@ -10,6 +10,7 @@ import {
   appendFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -97,7 +98,19 @@ async function main() {
     process.exitCode = 1;
   } finally {
     await group.stopAll(10_000); // room for a proxy to drain and write its --cpu-prof profile
+    removeDiskCaches(opts.runDir);
     rmSync(lockFile, { force: true });
+  }
+}
+
+/** nginx proxy_cache folders can hold hundreds of MiB: the run's logs stay, those go. */
+function removeDiskCaches(runDir) {
+  try {
+    for (const d of readdirSync(runDir)) {
+      if (d.endsWith('-cache')) rmSync(join(runDir, d), { recursive: true, force: true });
+    }
+  } catch {
+    /* no run folder */
   }
 }
 

@@ -15,6 +15,7 @@ export const DEFAULT_SCENARIOS = [
   '1k-c50-close',
   'cache-1k-c50',
   'cache-100k-c50',
+  'cachefill-100k-c50',
   'idle10k',
   'parser',
 ];

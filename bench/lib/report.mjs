@@ -83,7 +83,7 @@ export function evaluateTargets(cells, idle, cacheNotes = {}) {
   const vs = (peerA, peerB, sc, field) =>
     ratio(cellOf(cells, peerA, sc)?.[field], cellOf(cells, peerB, sc)?.[field]);
   for (const sc of scenarios) {
-    const kind = sc.startsWith('cache-') ? 'cache' : 'miss';
+    const kind = sc.startsWith('cache-') ? 'cache' : sc.startsWith('cachefill-') ? 'fill' : 'miss';
     if (kind === 'miss' && cellOf(cells, 'rrproxy', sc) && cellOf(cells, 'nginx', sc)) {
       const close = sc.endsWith('-close');
       const big = sc.startsWith('100k') || sc.startsWith('1m');
@@ -156,6 +156,21 @@ export function evaluateTargets(cells, idle, cacheNotes = {}) {
           'min',
         );
       }
+    }
+  }
+  for (const sc of scenarios.filter((s) => s.startsWith('cachefill-'))) {
+    const c = cellOf(cells, 'rrproxy-cache', sc);
+    if (c) {
+      add(
+        'cache filled: rrproxy peak RSS MiB',
+        sc,
+        c.peakRssKiB == null ? null : Number((c.peakRssKiB / 1024).toFixed(1)),
+        null,
+        'info',
+        cellOf(cells, 'nginx-cache', sc)?.peakRssKiB != null
+          ? `nginx proxy_cache ${(cellOf(cells, 'nginx-cache', sc).peakRssKiB / 1024).toFixed(1)} MiB`
+          : undefined,
+      );
     }
   }
   for (const r of idle.filter((x) => x.peer === 'rrproxy')) {

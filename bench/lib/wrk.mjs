@@ -1,5 +1,27 @@
 // Runs wrk and reads its report.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A wrk Lua script asking for `keys` distinct URLs (path?k=<random>), written into `dir`.
+ * wrk.format keeps the -H headers (Connection: close) of the command line.
+ */
+function spreadScript(dir, path, keys) {
+  const file = join(dir, `wrk-spread-${keys}.lua`);
+  writeFileSync(
+    file,
+    [
+      '-- Written by bench/lib/wrk.mjs: one of N distinct URLs per request.',
+      'math.randomseed(os.time())',
+      'request = function()',
+      `  return wrk.format(nil, "${path}?k=" .. math.random(0, ${keys - 1}))`,
+      'end',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
 
 /** wrk's command line for one scenario against a port. */
 export function wrkArgs(opts, scenario, port, durationS, latency) {
@@ -12,6 +34,7 @@ export function wrkArgs(opts, scenario, port, durationS, latency) {
   ];
   if (latency) args.push('--latency');
   if (scenario.close) args.push('-H', 'Connection: close');
+  if (scenario.keys) args.push('-s', spreadScript(opts.runDir, scenario.path, scenario.keys));
   args.push(`http://127.0.0.1:${port}${scenario.path}`);
   return args;
 }

@@ -1,5 +1,8 @@
 // Tests of the bench's pure parts (no processes, no load): `node --test bench/test/`.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { evaluateTargets, median, spreadPct, summarize } from '../lib/report.mjs';
 import { parseScenario } from '../lib/scenarios.mjs';
@@ -54,6 +57,9 @@ test('scenario names', () => {
   assert.equal(parseScenario('1k-c50-close').close, true);
   assert.equal(parseScenario('cache-100k-c256').path, '/cached/100k.bin');
   assert.equal(parseScenario('cache-100k-c256').kind, 'cache');
+  assert.equal(parseScenario('cachefill-100k-c50').kind, 'cache');
+  assert.equal(parseScenario('cachefill-100k-c50').keys, 2048);
+  assert.equal(parseScenario('cache-100k-c50').keys, undefined);
   assert.equal(parseScenario('idle10k').connections, 10000);
   assert.equal(parseScenario('idle500').connections, 500);
   assert.equal(parseScenario('parser').kind, 'parser');
@@ -74,6 +80,22 @@ test('wrk command line', () => {
     'Connection: close',
     'http://127.0.0.1:9000/index.html',
   ]);
+});
+
+test('a cachefill scenario gets a wrk script asking for distinct URLs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+  try {
+    const opts = { wrkThreads: 1, wrkTimeoutS: 10, runDir: dir };
+    const args = wrkArgs(opts, parseScenario('cachefill-100k-c50'), 9000, 2, false);
+    const script = args[args.indexOf('-s') + 1];
+    assert.match(
+      readFileSync(script, 'utf8'),
+      /"\/cached\/100k\.bin\?k=" \.\. math\.random\(0, 2047\)/,
+    );
+    assert.equal(args.at(-1), 'http://127.0.0.1:9000/cached/100k.bin');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('median and spread', () => {
