@@ -512,6 +512,14 @@ export class KubernetesDiscovery implements Discovery {
       },
       'discovery: backends updated',
     );
-    this.onUpdate?.(set);
+    try {
+      this.onUpdate?.(set);
+    } catch (err) {
+      // A consumer bug must not kill the watch (this runs from a timer: it would crash).
+      this.logger.error(
+        { err: String(err), version: set.version },
+        'discovery: applying a backend set failed',
+      );
+    }
   }
 }
