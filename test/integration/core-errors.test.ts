@@ -31,6 +31,8 @@ const BAD_RESPONSES: Record<string, string> = {
   '/cl-and-te':
     'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
   '/obs-fold': 'HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n\r\nok',
+  '/huge-head': `HTTP/1.1 200 OK\r\nX-Huge: ${'h'.repeat(70_000)}\r\nContent-Length: 2\r\n\r\nok`,
+  '/space-before-colon': 'HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok',
   '/unsolicited-101':
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
 };
@@ -108,6 +110,7 @@ test.each(Object.keys(BAD_RESPONSES))('malformed backend response %s -> 502', as
     expect(text).not.toContain('X-Folded');
     expect(text).not.toContain('not HTTP at all');
     expect(text).not.toContain('101 Switching');
+    expect(text).not.toContain('hhhhhhhh');
   } finally {
     c.destroy();
   }
