@@ -62,11 +62,14 @@ import { decideReuse, staleIfErrorAllowed } from './rules/reuse';
 import { whyNotStorable, type StorageOptions } from './rules/storability';
 import { notModifiedFields, storedFields, updateStoredFields } from './rules/stored-headers';
 import {
-  clientConditionMatches,
-  hasUnevaluatedPreconditions,
-  isClientConditional,
-  validationFields,
-} from './rules/validators';
+  CACHE_CONTROL,
+  CONDITIONAL,
+  OTHER_PRECONDITION,
+  PRAGMA,
+  RANGE,
+  requestFacts,
+} from './rules/request-facts';
+import { clientConditionMatches, isClientConditional, validationFields } from './rules/validators';
 import { secondaryKey, varyFieldNames } from './rules/vary';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS';
@@ -264,16 +267,20 @@ export class HttpCache {
       return { kind: 'forward', ticket: new InvalidatingTicket(this, req) };
     }
     const h = req.headers;
+    const facts = requestFacts(h);
     // Range requests bypass the cache: 206 is never stored, and no stored 200 is sliced.
-    if (h.has('range')) {
+    if ((facts & RANGE) !== 0) {
       this.counters.bypass++;
       return BYPASS_DECISION;
     }
-    const reqCc = effectiveRequestDirectives(requestDirectives(h), this.config.honorClientNoCache);
+    const reqCc =
+      (facts & (CACHE_CONTROL | PRAGMA)) === 0
+        ? NO_DIRECTIVES
+        : effectiveRequestDirectives(requestDirectives(h), this.config.honorClientNoCache);
     const key = this.primaryKey(req.host, req.path);
     const entry = this.store.find(key, h);
     if (entry === undefined) return this.miss(req, key, reqCc, null, mayWait);
-    if (hasUnevaluatedPreconditions(h)) {
+    if ((facts & OTHER_PRECONDITION) !== 0) {
       // If-Match / If-Unmodified-Since are the origin's to evaluate (RFC 9110 13.2.2).
       this.counters.bypass++;
       return method === 'GET'
@@ -292,7 +299,13 @@ export class HttpCache {
     switch (reuse) {
       case 'fresh':
         this.counters.hits++;
-        return { kind: 'hit', response: this.respond(entry, age, 'HIT', h) };
+        return {
+          kind: 'hit',
+          response:
+            (facts & CONDITIONAL) === 0
+              ? this.stored(entry, age, 'HIT')
+              : this.respond(entry, age, 'HIT', h),
+        };
       case 'stale-ok':
         this.counters.stale++;
         return { kind: 'hit', response: this.respond(entry, age, 'STALE', h) };
@@ -404,6 +417,11 @@ export class HttpCache {
         cacheStatus: status,
       };
     }
+    return this.stored(entry, age, status);
+  }
+
+  /** The stored response itself (no condition to evaluate). */
+  private stored(entry: CacheEntry, age: number, status: CacheStatus): CachedResponse {
     return {
       status: entry.status,
       reason: entry.reason,
@@ -482,10 +500,9 @@ export class HttpCache {
     entry.timing = t;
     entry.initialAge = correctedInitialAge(t);
     entry.lifetime = freshnessLifetime(entry.status, cc, headers, t, this.heuristic);
-    this.store.resize(
-      entry,
-      entrySize(entry.primaryKey, entry.secondaryKey, headers, bodyCapacity(entry)),
-    );
+    const size = entrySize(entry.primaryKey, entry.secondaryKey, headers, bodyCapacity(entry));
+    // Evicted or replaced while it was being revalidated: the validated response goes back in.
+    if (!this.store.resize(entry, size)) this.store.put(entry);
   }
 
   whyNotStorable(

@@ -102,16 +102,17 @@ export class CacheStore {
     return true;
   }
 
-  /** Re-charges an entry whose headers changed (a 304 update). */
-  resize(entry: CacheEntry, size: number): void {
+  /** Re-charges an entry whose headers changed (a 304 update); false when it is not stored. */
+  resize(entry: CacheEntry, size: number): boolean {
     if (this.lru.get(fullKey(entry)) !== entry) {
       entry.size = size;
-      return;
+      return false;
     }
     this.totalBytes += size - entry.size;
     entry.size = size;
     this.touch(entry);
     this.evictToFit(entry);
+    return true;
   }
 
   private evictToFit(keep: CacheEntry): void {

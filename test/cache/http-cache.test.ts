@@ -606,3 +606,26 @@ describe('coalescing', () => {
     if (wait.kind === 'wait') expect((await wait.promise).kind).toBe('forward');
   });
 });
+
+describe('revalidation races', () => {
+  test('an entry evicted while it was revalidated is stored again by the 304', async () => {
+    const h = new Harness((_m, _p, headers) =>
+      headers.has('if-none-match')
+        ? { status: 304, headers: ['ETag: "1"', 'Cache-Control: max-age=60'] }
+        : ok(['Cache-Control: max-age=0', 'ETag: "1"']),
+    );
+    await h.request('/a');
+    const d = h.cache.lookup({ method: 'GET', host: 'test', path: '/a', headers: hl() });
+    if (d.kind !== 'forward') throw new Error(d.kind);
+    h.cache.purgeAll();
+    const a = d.ticket.onResponseHead(
+      304,
+      'Not Modified',
+      hl('ETag: "1"', 'Cache-Control: max-age=60'),
+    );
+    d.ticket.close();
+    expect(a.kind).toBe('serve');
+    expect(h.cache.store.entries).toBe(1);
+    expect((await h.request('/a')).cacheStatus).toBe('HIT');
+  });
+});

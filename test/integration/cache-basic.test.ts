@@ -229,3 +229,50 @@ test('a large body is served from the cache byte for byte', async () => {
   expect(b.headers.get('x-cache')).toBe('HIT');
   expect(origin.count('/basic/big')).toBe(1);
 });
+
+test('only-if-cached: 504 on a miss without contacting the backend (RFC 9111 5.2.1.7)', async () => {
+  cacheable('/basic/only-if-cached');
+  const res = await rawGet(proxy.port, '/basic/only-if-cached', [
+    ['Host', 'test'],
+    ['Cache-Control', 'only-if-cached'],
+  ]);
+  expect(res.status).toBe(504);
+  expect(origin.count('/basic/only-if-cached')).toBe(0);
+  await rawGet(proxy.port, '/basic/only-if-cached');
+  const hit = await rawGet(proxy.port, '/basic/only-if-cached', [
+    ['Host', 'test'],
+    ['Cache-Control', 'only-if-cached'],
+  ]);
+  expect(hit.status).toBe(200);
+  expect(hit.headers.get('x-cache')).toBe('HIT');
+});
+
+test('client no-cache forces a revalidation (RFC 9111 5.2.1.4, honoured by default)', async () => {
+  origin.route('/basic/reload', (req) =>
+    req.headers.has('if-none-match')
+      ? {
+          status: 304,
+          reason: 'Not Modified',
+          headers: [
+            ['ETag', '"x"'],
+            ['Cache-Control', 'max-age=60'],
+          ],
+        }
+      : {
+          headers: [
+            ['Cache-Control', 'max-age=60'],
+            ['ETag', '"x"'],
+          ],
+          body: 'reload me',
+        },
+  );
+  await rawGet(proxy.port, '/basic/reload');
+  const res = await rawGet(proxy.port, '/basic/reload', [
+    ['Host', 'test'],
+    ['Cache-Control', 'no-cache'],
+  ]);
+  expect(res.status).toBe(200);
+  expect(res.body.toString()).toBe('reload me');
+  expect(res.headers.get('x-cache')).toBe('REVALIDATED');
+  expect(origin.count('/basic/reload')).toBe(2);
+});

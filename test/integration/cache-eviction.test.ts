@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { startCountingOrigin, type CountingOrigin } from '../cache/counting-origin';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
-import { RawClient, requestBytes } from '../support/raw-http';
+import { RawClient, rawExchange, requestBytes } from '../support/raw-http';
 
 let origin: CountingOrigin;
 let proxy: ProxyProcess;
@@ -87,4 +87,20 @@ test('LRU eviction keeps the byte total under the cap with 10 MiB through a 1 Mi
   } finally {
     client.destroy();
   }
+});
+
+test.each([
+  ['with Content-Length', false],
+  ['chunked (collected until over the limit)', true],
+])('a response over maxObjectBytes streams through uncached (%s)', async (_name, chunked) => {
+  const target = `/too-big/${chunked ? 'chunked' : 'length'}`;
+  const body = Buffer.alloc(300 * 1024, 0x62);
+  origin.route(target, () => ({ headers: [['Cache-Control', 'max-age=600']], body, chunked }));
+  for (let i = 0; i < 2; i++) {
+    const [res] = await rawExchange(proxy.port, requestBytes('GET', target));
+    expect(res!.status).toBe(200);
+    expect(res!.body.equals(body)).toBe(true);
+    expect(res!.headers.get('x-cache')).toBe('MISS');
+  }
+  expect(origin.count(target)).toBe(2);
 });
