@@ -432,8 +432,9 @@ export class Exchange implements UpstreamHandler {
     if (this.responseHeadSent || responseStarted) return false;
     if (this.attempts >= this.ctx.config.limits.maxTries) return false;
     if (err.code === 'RRP_ERR_UPSTREAM_CONNECT') {
-      // Nothing reached the backend; a body already read must be replayable, though.
-      return this.requestBodyDone && this.bytesIn === 0 ? true : this.replay !== null;
+      // Nothing reached the backend; a body already read must be replayable, though. A body not
+      // read yet (it waits for the connection) is simply read for the next attempt.
+      return this.bytesIn === 0 || this.replay !== null;
     }
     if (err.code === 'RRP_ERR_UPSTREAM_RESET') return this.idempotent && this.replay !== null;
     return false;

@@ -6,7 +6,10 @@
 import { startNginx, type NginxBackends } from '../support/nginx';
 import { closedPort } from '../support/ports';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
-import { RawClient, rawGet, requestBytes } from '../support/raw-http';
+import { randomBytes } from 'node:crypto';
+import { parseEcho, startEchoBackend } from '../support/echo-backend';
+import { RawClient, chunkedBody, rawExchange, rawGet, requestBytes } from '../support/raw-http';
+import { sha256 } from '../support/sample-files';
 
 let ngx: NginxBackends;
 let proxy: ProxyProcess;
@@ -145,6 +148,34 @@ describe('dead backends', () => {
       }
     } finally {
       await p.stop();
+    }
+  });
+
+  test('requests with bodies (POST, chunked POST, PUT) also skip a refusing backend', async () => {
+    const down = await closedPort();
+    const echo = await startEchoBackend('echo');
+    const p = await startProxy({ backends: [`127.0.0.1:${down}`, echo.address] });
+    try {
+      const body = randomBytes(5_000);
+      for (let i = 0; i < 4; i++) {
+        for (const [method, headers, payload] of [
+          ['POST', [['Content-Length', String(body.length)]], body],
+          ['POST', [['Transfer-Encoding', 'chunked']], chunkedBody(body, 1_000)],
+          ['PUT', [['Content-Length', String(body.length)]], body],
+        ] as Array<[string, Array<[string, string]>, Buffer]>) {
+          const [res] = await rawExchange(
+            p.port,
+            requestBytes(method, `/body-skip-${i}`, [['Host', 'test'], ...headers], payload),
+            [method],
+          );
+          // Nothing of the request reached the refusing backend: it must go to the next one.
+          expect(`${method} ${res!.status}`).toBe(`${method} 200`);
+          expect(parseEcho(res!.body).bodySha256).toBe(sha256(body));
+        }
+      }
+    } finally {
+      await p.stop();
+      await echo.stop();
     }
   });
 
