@@ -389,6 +389,7 @@ export class HttpCache {
       headers: req.headers,
     };
     const ticket = new StoringTicket(this, bg, key, NO_DIRECTIVES, entry, flight, 'STALE');
+    ticket.background = true;
     ticket.onClose = () => (entry.revalidating = false);
     this.backgroundFetch!(bg, ticket);
   }
@@ -599,6 +600,8 @@ class StoringTicket implements CacheTicket, BodyCollector {
   private expectedLength = -1;
   /** Called once when the ticket closes (background revalidation bookkeeping). */
   onClose: (() => void) | null = null;
+  /** Drives a stale-while-revalidate fetch with no client attached. */
+  background = false;
 
   constructor(
     private readonly cache: HttpCache,
@@ -686,7 +689,8 @@ class StoringTicket implements CacheTicket, BodyCollector {
     ) {
       return null;
     }
-    this.cache.counters.stale++;
+    // A background revalidation has no client: nothing stale was served.
+    if (!this.background) this.cache.counters.stale++;
     this.cacheStatus = 'STALE';
     this.settle(null);
     return { kind: 'serve', response: this.cache.respond(stale, age, 'STALE', this.req.headers) };

@@ -629,3 +629,35 @@ describe('revalidation races', () => {
     expect((await h.request('/a')).cacheStatus).toBe('HIT');
   });
 });
+
+test('a failed background revalidation counts no stale response (no client was served)', () => {
+  const tickets: CacheTicket[] = [];
+  const cache = new HttpCache(
+    { ...DEFAULT_CONFIG.cache, enabled: true },
+    { backgroundFetch: (_r, t) => tickets.push(t) },
+  );
+  const req = { method: 'GET', host: 'h', path: '/a', headers: hl() };
+  const first = cache.lookup(req);
+  if (first.kind !== 'forward') throw new Error(first.kind);
+  const a = first.ticket.onResponseHead(
+    200,
+    'OK',
+    hl(
+      'Cache-Control: max-age=0, stale-while-revalidate=60, stale-if-error=60',
+      'Content-Length: 1',
+    ),
+  );
+  if (a.kind === 'collect') {
+    a.collector.push(Buffer.from('x'));
+    a.collector.complete();
+  }
+  first.ticket.close();
+  expect(cache.lookup(req).kind).toBe('hit');
+  expect(cache.counters.stale).toBe(1);
+  tickets[0]!.onError();
+  tickets[0]!.close();
+  expect(cache.counters.stale).toBe(1);
+  // The entry may be revalidated in the background again.
+  cache.lookup(req);
+  expect(tickets).toHaveLength(2);
+});
