@@ -3,6 +3,8 @@
  * the proxy reuses it. The client must never see that: an idempotent request is sent again on a
  * fresh connection. A non-idempotent request whose bytes were sent is never sent twice.
  */
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '../support/sample-files';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
 import {
   rawExchange,
@@ -30,7 +32,16 @@ beforeAll(async () => {
   });
   dropper = await startRawServer(async (conn) => {
     const req = await conn.readRequest();
-    await conn.write(responseBytes(200, [['X-Conn', String(conn.id)]], `ok ${req.target}`));
+    await conn.write(
+      responseBytes(
+        200,
+        [
+          ['X-Conn', String(conn.id)],
+          ['X-Body-Sha256', req.bodySha256],
+        ],
+        `ok ${req.target}`,
+      ),
+    );
     // The next request arrives on a connection this backend has decided to close: it is read
     // (so the proxy's write succeeds) and dropped without a byte of response.
     await conn.readRequest().catch(() => undefined);
@@ -96,6 +107,30 @@ test('a reused connection dropped without a response byte: the GET is retried an
   // The race really happened: some GET reached a connection that then dropped it.
   const dropped = dropper.receivedText().match(/GET \/race-\d+/g) ?? [];
   expect(dropped.length).toBeGreaterThan(6);
+});
+
+test('an idempotent PUT with a small body is replayed intact on a fresh connection', async () => {
+  const body = randomBytes(4_000);
+  for (let i = 0; i < 3; i++) {
+    const [res] = await rawExchange(
+      dropperProxy.port,
+      requestBytes(
+        'PUT',
+        `/replay-${i}`,
+        [
+          ['Host', 'test'],
+          ['Content-Length', String(body.length)],
+        ],
+        body,
+      ),
+      ['PUT'],
+    );
+    expect(res!.status).toBe(200);
+    expect(res!.headers.get('x-body-sha256')).toBe(sha256(body));
+  }
+  // At least one PUT was dropped on a reused connection and sent again.
+  const sent = dropper.receivedText().match(/PUT \/replay-\d/g) ?? [];
+  expect(sent.length).toBeGreaterThan(3);
 });
 
 test('a non-idempotent POST is never sent twice', async () => {
