@@ -69,7 +69,13 @@ import {
   RANGE,
   requestFacts,
 } from './rules/request-facts';
-import { clientConditionMatches, isClientConditional, validationFields } from './rules/validators';
+import {
+  clientConditionMatches,
+  isClientConditional,
+  strongMatch,
+  validationFields,
+  weakMatch,
+} from './rules/validators';
 import { secondaryKey, varyFieldNames } from './rules/vary';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS';
@@ -552,6 +558,18 @@ export class HttpCache {
   }
 }
 
+/**
+ * Whether a 304 selects the stored response for update (RFC 9111 4.3.4): its strong validator
+ * must equal the stored one, a weak one must match weakly; without an ETag in the 304 (or in the
+ * stored response) the single stored response we validated is the one it refers to.
+ */
+function notModifiedSelects(stored: HeaderList, notModified: HeaderList): boolean {
+  const tag = notModified.get('etag');
+  const mine = stored.get('etag');
+  if (tag === undefined || mine === undefined) return true;
+  return tag.trim().startsWith('W/') ? weakMatch(tag, mine) : strongMatch(tag, mine);
+}
+
 /** Bytes of memory an entry's body holds (whole allocations, not just the bytes used). */
 function bodyCapacity(entry: CacheEntry): number {
   let n = 0;
@@ -635,6 +653,16 @@ class StoringTicket implements CacheTicket, BodyCollector {
     const stale = this.stale;
     if (stale !== null) {
       if (status === 304) {
+        if (!notModifiedSelects(stale.headers, headers)) {
+          // 4.3.4: a 304 naming another representation must not update this one. We asked about
+          // exactly this one, so the origin contradicts itself: drop the entry, and serve what
+          // we have once, marked stale (the client asked for no condition a 304 could answer).
+          cache.store.delete(stale);
+          this.settle(null);
+          this.cacheStatus = 'STALE';
+          const age = currentAge(stale.timing, stale.initialAge, now);
+          return { kind: 'serve', response: cache.respond(stale, age, 'STALE', this.req.headers) };
+        }
         // 4.3.3/4.3.4: the stored response is still valid: freshen it and serve it.
         cache.refresh(stale, headers, this.requestTime, now);
         cache.counters.revalidated++;

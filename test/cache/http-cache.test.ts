@@ -661,3 +661,22 @@ test('a failed background revalidation counts no stale response (no client was s
   cache.lookup(req);
   expect(tickets).toHaveLength(2);
 });
+
+describe('304 selection (RFC 9111 4.3.4)', () => {
+  test.each<[string, string, string, boolean]>([
+    ['same strong ETag: updated', '"v1"', '"v1"', true],
+    ['weak 304 ETag matching weakly: updated', '"v1"', 'W/"v1"', true],
+    ['another strong ETag: not updated, entry dropped', '"v1"', '"v2"', false],
+  ])('%s', async (_n, storedTag, notModifiedTag, updated) => {
+    const h = new Harness((_m, _p, headers) =>
+      headers.has('if-none-match')
+        ? { status: 304, headers: [`ETag: ${notModifiedTag}`, 'Cache-Control: max-age=60'] }
+        : ok(['Cache-Control: max-age=0', `ETag: ${storedTag}`], 'stored body'),
+    );
+    await h.request('/a');
+    const r = await h.request('/a');
+    expect(r.body).toBe('stored body');
+    expect(r.cacheStatus).toBe(updated ? 'REVALIDATED' : 'STALE');
+    expect(h.cache.store.entries).toBe(updated ? 1 : 0);
+  });
+});
