@@ -112,6 +112,23 @@ test('static mode with listed backends: accepted, no Kubernetes discovery', asyn
   ]);
 });
 
+test('the purge token file in the config is the mounted Secret key', async () => {
+  const { config, docs } = await loadRendered({});
+  const deployment = find(docs, 'Deployment', 'rrproxy');
+  const volume = list(deployment, 'spec', 'template', 'spec', 'volumes').find(
+    (v) => get(v, 'secret', 'secretName') === 'rrproxy-purge-token',
+  );
+  const mount = list(container(deployment, 'proxy'), 'volumeMounts').find(
+    (m) => get(m, 'name') === get(volume, 'name'),
+  );
+  expect(config.cache.purgeTokenFile).toBe(`${str(mount, 'mountPath')}/token`);
+  expect(get(find(docs, 'Secret', 'rrproxy-purge-token'), 'data', 'token')).toEqual(
+    expect.any(String),
+  );
+  const off = await loadRendered({ set: { 'cache.purgeToken.setConfigKey': false } });
+  expect(off.config.cache.purgeTokenFile).toBe('');
+});
+
 test('tracing endpoint from values lands in the config', async () => {
   const { config } = await loadRendered({
     set: { 'tracing.endpoint': 'http://otel-collector:4318' },
