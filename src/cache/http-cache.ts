@@ -11,8 +11,9 @@
  *        'wait'            -> d.promise resolves to another decision ('hit' or 'forward'); the
  *                             exchange must check it was not aborted meanwhile.
  *        'forward'         -> go upstream with d.ticket:
- *   2. set every [name, value] of ticket.conditional on the upstream request (replacing fields of
- *      the same name): the validators of a stale entry (RFC 9111 4.3.1).
+ *   2. applyValidators(upstreamHeaders, ticket): when ticket.conditional is not null, removes the
+ *      client's If-None-Match / If-Modified-Since and adds the stale entry's validators
+ *      (RFC 9111 4.3.1).
  *   3. On the final response head (not 1xx): a = ticket.onResponseHead(status, reason, headers)
  *        'pass'    -> forward the response as usual.
  *        'collect' -> forward as usual, and tee every body chunk into a.collector.push(chunk);
@@ -142,8 +143,21 @@ export interface CacheTicket {
 }
 
 /**
+ * Puts a ticket's validators on the upstream request (RFC 9111 4.3.1): the client's own
+ * If-None-Match / If-Modified-Since are removed first, so a 304 can only refer to the stored
+ * response (a client condition left beside ours could make the origin answer 304 for it).
+ */
+export function applyValidators(upstream: HeaderList, ticket: CacheTicket): void {
+  const fields = ticket.conditional;
+  if (fields === null) return;
+  upstream.remove('if-none-match');
+  upstream.remove('if-modified-since');
+  for (const [name, value] of fields) upstream.add(name, value);
+}
+
+/**
  * Sends a background revalidation (stale-while-revalidate) upstream: a GET of `path` with
- * `headers` plus `ticket.conditional`, driving `ticket` exactly as an exchange does (steps 3-5).
+ * `headers` and applyValidators(headers, ticket), driving `ticket` exactly as an exchange does (steps 3-5).
  * Supplied by the proxy; without one, stale-while-revalidate revalidates in the foreground.
  */
 export type BackgroundFetch = (request: CacheRequest, ticket: CacheTicket) => void;
@@ -650,7 +664,13 @@ class StoringTicket implements CacheTicket, BodyCollector {
     const cache = this.cache;
     const now = cache.now();
     this.responseTime = now;
+    // A 304 validates the stored response only when it answers our own validators; otherwise it
+    // answers the client's conditional request and goes to the client as is.
     const stale = this.stale;
+    if (status === 304 && this.conditional === null) {
+      this.settle(null);
+      return PASS;
+    }
     if (stale !== null) {
       if (status === 304) {
         if (!notModifiedSelects(stale.headers, headers)) {

@@ -3,7 +3,12 @@
  * src/cache/http-cache.ts), with a scripted backend instead of sockets. The proxy's exchange
  * follows the same steps.
  */
-import { HttpCache, type CachedResponse, type CacheStatus } from '../../src/cache/http-cache';
+import {
+  applyValidators,
+  HttpCache,
+  type CachedResponse,
+  type CacheStatus,
+} from '../../src/cache/http-cache';
 import { DEFAULT_CONFIG } from '../../src/config/defaults';
 import type { CacheConfig } from '../../src/config/types';
 import { HeaderList } from '../../src/http';
@@ -92,7 +97,7 @@ export class Harness {
     const ticket = d.ticket;
     try {
       const up = headers.clone();
-      for (const [n, v] of ticket.conditional ?? []) up.set(n, v);
+      applyValidators(up, ticket);
       this.seen.push({ method, path, headers: up });
       const reply = await this.backend(method, path, up);
       if (reply.error === true) {

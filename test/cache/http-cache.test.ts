@@ -680,3 +680,27 @@ describe('304 selection (RFC 9111 4.3.4)', () => {
     expect(h.cache.store.entries).toBe(updated ? 1 : 0);
   });
 });
+
+describe('validators on the upstream request (RFC 9111 4.3.1)', () => {
+  test("the client's other conditional field is removed, so a 304 can only be about our entry", async () => {
+    const lm = 'Thu, 01 Jan 2015 00:00:00 GMT';
+    const h = fixed(ok(['Cache-Control: max-age=0', `Last-Modified: ${lm}`]));
+    await h.request('/a');
+    await h.request('/a', ['If-None-Match: "client-tag"']);
+    const sent = h.seen[1]!.headers;
+    expect(sent.has('if-none-match')).toBe(false);
+    expect(sent.get('if-modified-since')).toBe(lm);
+  });
+
+  test("a stale entry without validators: a 304 to the client's condition is passed through, not applied", async () => {
+    const h = new Harness((_m, _p, headers) =>
+      headers.has('if-none-match')
+        ? { status: 304, headers: ['ETag: "c"'] }
+        : ok(['Cache-Control: max-age=0'], 'stored'),
+    );
+    await h.request('/a');
+    const r = await h.request('/a', ['If-None-Match: "c"']);
+    expect(r).toMatchObject({ status: 304, fromUpstream: true });
+    expect(h.cache.snapshot().revalidated).toBe(0);
+  });
+});
