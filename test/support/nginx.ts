@@ -144,8 +144,21 @@ function parseAccessLine(line: string): NginxAccessEntry | null {
   };
 }
 
+class PortTakenError extends Error {}
+
 /** Starts Debian's nginx as N test backends on free loopback ports. Fails if nginx is missing. */
 export async function startNginx(opts: NginxOptions = {}): Promise<NginxBackends> {
+  // A probed free port may be taken before nginx binds it (suites run in parallel): retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNginxOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+async function startNginxOnce(opts: NginxOptions): Promise<NginxBackends> {
   if (!existsSync(NGINX_BINARY)) {
     throw new Error(
       `${NGINX_BINARY} not found: the integration tests need Debian's nginx (apt-get install -y nginx)`,
@@ -213,6 +226,9 @@ export async function startNginx(opts: NginxOptions = {}): Promise<NginxBackends
       'nginx to listen',
       async () => {
         if (child.exitCode !== null || child.signalCode !== null) {
+          if (/Address already in use/.test(output + errorLog())) {
+            throw new PortTakenError(`nginx could not bind: ${errorLog()}`);
+          }
           throw new Error(
             `nginx exited early (${child.exitCode ?? child.signalCode}): ${output}\n${errorLog()}`,
           );

@@ -75,6 +75,20 @@ export function httpStatus(port: number, pathname: string, timeoutMs = 2_000): P
  * called.
  */
 export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
+  // A free port can be taken by another process between our probe and the proxy's bind (other
+  // suites run in parallel): start again on new ports, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProxyOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startProxyOnce(opts: ProxyOptions): Promise<ProxyProcess> {
   if (!existsSync(PROXY_MAIN)) {
     throw new Error(
       `${PROXY_MAIN} is missing: run \`npm run build\` first (npm test does it via pretest)`,
@@ -161,7 +175,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
     );
   } catch (e) {
     await stop('SIGKILL');
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${describe()}`);
+    const message = `${e instanceof Error ? e.message : String(e)}\n${describe()}`;
+    if (/EADDRINUSE/.test(out + err)) throw new PortTakenError(message);
+    throw new Error(message);
   }
 
   const accessLogs = (): LogLine[] => lines.filter((l) => l['msg'] === 'request');
