@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { ProxyError, STATUS_TEXT } from '../errors';
 import { BodyDecoder, HeadScanner, parseRequestHead, type BodySink } from '../http';
 import { httpDate } from '../http/date';
+import { deadlines, type DeadlineTarget } from '../timing/deadlines';
 import type { ConnectionInfo, ProxyContext } from './context';
 import { Exchange } from './exchange';
 import { normalizePeerAddress } from './forwarding';
@@ -36,7 +37,7 @@ const LINGER_MS = 2000;
  * requests wait in a bounded buffer and are answered in order), applies the client timeouts, and
  * keeps the connection alive when it is safe to.
  */
-export class ClientConnection implements BodySink {
+export class ClientConnection implements BodySink, DeadlineTarget {
   readonly peerAddress: string;
   private state = State.Head;
   private readonly scanner: HeadScanner;
@@ -49,7 +50,10 @@ export class ClientConnection implements BodySink {
   private peerEnded = false;
   private drainRequested = false;
   private corked = false;
-  private timeoutMs = -1;
+  /** DeadlineTarget: when the current timeout fires (performance.now()), 0 for none. */
+  deadline = 0;
+  /** When > 0, activity pushes the deadline this far ahead (an inactivity timeout). */
+  private slidingMs = 0;
   private readonly uncorkBound: () => void;
 
   constructor(
@@ -66,7 +70,7 @@ export class ClientConnection implements BodySink {
     socket.on('error', this.onError.bind(this));
     socket.on('close', this.onClose.bind(this));
     socket.on('drain', this.onDrain.bind(this));
-    socket.on('timeout', this.onTimeout.bind(this));
+    deadlines.add(this);
     this.setTimer(ctx.config.timeouts.clientHeader);
   }
 
@@ -96,6 +100,7 @@ export class ClientConnection implements BodySink {
 
   private onData(chunk: Buffer): void {
     if (this.state >= State.Closing) return; // lingering: discard
+    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
     const p = this.pending;
     this.pending = p === null ? chunk : Buffer.concat([p, chunk]);
     this.drive();
@@ -155,10 +160,13 @@ export class ClientConnection implements BodySink {
     if (end === -1) {
       this.pending = null;
       // Slow clients: the whole head must arrive within clientHeader, trickled or not.
-      const left = this.ctx.config.timeouts.clientHeader - (performance.now() - this.headStartedAt);
-      if (left <= 0)
+      const deadline = this.headStartedAt + this.ctx.config.timeouts.clientHeader;
+      if (performance.now() >= deadline) {
         this.protocolError(new ProxyError('RRP_ERR_CLIENT_TIMEOUT', 'request head too slow'));
-      else this.setTimer(Math.ceil(left));
+      } else {
+        this.deadline = deadline;
+        this.slidingMs = 0;
+      }
       return false;
     }
     this.pending = end < buf.length ? buf.subarray(end) : null;
@@ -185,7 +193,7 @@ export class ClientConnection implements BodySink {
   readBody(): void {
     if (this.state !== State.BodyWait) return;
     this.state = State.Body;
-    this.setTimer(this.ctx.config.timeouts.clientBodyIdle);
+    this.setTimer(this.ctx.config.timeouts.clientBodyIdle, true);
     this.resumeFor('pipeline');
     this.drive();
   }
@@ -241,6 +249,7 @@ export class ClientConnection implements BodySink {
   write(data: Buffer | string): boolean {
     const s = this.socket;
     if (this.state === State.Closed) return true;
+    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
     if (!this.corked) {
       this.corked = true;
       s.cork();
@@ -256,7 +265,7 @@ export class ClientConnection implements BodySink {
 
   /** The response head is going out: from now on a stalled client is bounded by clientSend. */
   beginResponse(): void {
-    this.setTimer(this.ctx.config.timeouts.clientSend);
+    this.setTimer(this.ctx.config.timeouts.clientSend, true);
   }
 
   sendError(err: ProxyError, requestId: string | null, keepAlive: boolean): void {
@@ -334,6 +343,7 @@ export class ClientConnection implements BodySink {
   // ---- socket events ---------------------------------------------------------------------
 
   private onDrain(): void {
+    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
     this.exchange?.onClientDrain();
   }
 
@@ -369,11 +379,13 @@ export class ClientConnection implements BodySink {
     const ex = this.exchange;
     this.exchange = null;
     this.state = State.Closed;
+    deadlines.delete(this);
     ex?.abort('RRP_ERR_CLIENT_ABORT');
     this.onClosed(this);
   }
 
-  private onTimeout(): void {
+  /** DeadlineTarget: the current timeout expired. */
+  onDeadline(): void {
     switch (this.state) {
       case State.Head:
         if (this.scanner.partial)
@@ -398,10 +410,9 @@ export class ClientConnection implements BodySink {
     }
   }
 
-  private setTimer(ms: number): void {
-    if (ms !== this.timeoutMs) {
-      this.timeoutMs = ms;
-      this.socket.setTimeout(ms);
-    }
+  /** Arms a timeout of `ms` (0: none); `sliding` makes it an inactivity timeout. */
+  private setTimer(ms: number, sliding = false): void {
+    this.deadline = ms === 0 ? 0 : performance.now() + ms;
+    this.slidingMs = sliding ? ms : 0;
   }
 }

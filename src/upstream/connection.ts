@@ -13,6 +13,7 @@ import {
 } from '../http';
 import { listHasToken } from '../http/headers';
 import type { Backend } from '../balancer/backend';
+import { deadlines, type DeadlineTarget } from '../timing/deadlines';
 import { keepAliveTimeoutMs, pooledIdleMs } from './keep-alive';
 
 /** What an exchange receives from the backend connection it is using. */
@@ -45,7 +46,7 @@ const enum State {
  * a time (no pipelining upstream) and knows when its framing is in doubt, in which case it is
  * never reused.
  */
-export class UpstreamConnection {
+export class UpstreamConnection implements DeadlineTarget {
   readonly socket: net.Socket;
   /** Times this socket was handed out; > 1 means a reused keep-alive connection. */
   uses = 0;
@@ -63,7 +64,10 @@ export class UpstreamConnection {
   private pausedForClient = false;
   /** Between attach and finish/destroy: counted active by the owner. */
   private inUse = false;
-  private timeoutMs = 0;
+  /** DeadlineTarget: when the current timeout fires (performance.now()), 0 for none. */
+  deadline = 0;
+  /** When > 0, activity pushes the deadline this far ahead (an inactivity timeout). */
+  private slidingMs = 0;
   private timeoutCode: ErrorCode = 'RRP_ERR_UPSTREAM_TIMEOUT';
 
   constructor(
@@ -85,7 +89,7 @@ export class UpstreamConnection {
     socket.on('end', this.onEnd.bind(this));
     socket.on('error', this.onError.bind(this));
     socket.on('close', this.onClose.bind(this));
-    socket.on('timeout', this.onTimeout.bind(this));
+    deadlines.add(this);
     socket.on('drain', this.onDrain.bind(this));
   }
 
@@ -113,7 +117,9 @@ export class UpstreamConnection {
     this.scanner.reset();
     if (this.state === State.Idle) {
       this.state = State.Busy;
-      this.setTimer(this.activeIdleMs, 'RRP_ERR_UPSTREAM_TIMEOUT');
+      // No upstream timer while the request is sent: a stall there is the client's (its body
+      // idle timeout fires) or the backend's backpressure (which pauses the client).
+      this.setTimer(0, 'RRP_ERR_UPSTREAM_TIMEOUT');
     }
   }
 
@@ -123,6 +129,7 @@ export class UpstreamConnection {
   }
 
   write(data: Buffer | string): boolean {
+    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
@@ -134,6 +141,7 @@ export class UpstreamConnection {
 
   resumeForClient(): void {
     this.pausedForClient = false;
+    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
     this.socket.resume();
   }
 
@@ -160,6 +168,7 @@ export class UpstreamConnection {
     if (this.state === State.Closed) return;
     this.state = State.Closed;
     this.handler = null;
+    deadlines.delete(this);
     this.socket.destroy();
     if (this.inUse) {
       this.inUse = false;
@@ -169,22 +178,22 @@ export class UpstreamConnection {
     }
   }
 
-  private setTimer(ms: number, code: ErrorCode): void {
+  /** Arms a timeout of `ms` (0: none) reported as `code`; `sliding`: an inactivity timeout. */
+  private setTimer(ms: number, code: ErrorCode, sliding = false): void {
     this.timeoutCode = code;
-    if (ms !== this.timeoutMs) {
-      this.timeoutMs = ms;
-      this.socket.setTimeout(ms);
-    }
+    this.deadline = ms === 0 ? 0 : performance.now() + ms;
+    this.slidingMs = sliding ? ms : 0;
   }
 
   private onConnect(): void {
     if (this.state !== State.Connecting) return;
     this.state = this.handler ? State.Busy : State.Idle;
-    this.setTimer(this.activeIdleMs, 'RRP_ERR_UPSTREAM_TIMEOUT');
+    this.setTimer(0, 'RRP_ERR_UPSTREAM_TIMEOUT');
     this.handler?.onConnected(this);
   }
 
   private onDrain(): void {
+    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
     this.handler?.onUpstreamDrain();
   }
 
@@ -196,6 +205,7 @@ export class UpstreamConnection {
       return;
     }
     this.responseStarted = true;
+    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
     try {
       this.consume(chunk, h);
     } catch (err) {
@@ -234,7 +244,7 @@ export class UpstreamConnection {
         const advertised = keepAliveTimeoutMs(head.headers.get('keep-alive'));
         if (advertised >= 0) this.idleMs = pooledIdleMs(this.idleMs, advertised);
         this.decoder = new BodyDecoder(framing, this.limits, 'RRP_ERR_UPSTREAM_BAD_RESPONSE');
-        this.setTimer(this.activeIdleMs, 'RRP_ERR_UPSTREAM_TIMEOUT');
+        this.setTimer(this.activeIdleMs, 'RRP_ERR_UPSTREAM_TIMEOUT', true);
         h.onResponseHead(head, framing);
         if (this.handler !== h) return;
         if (this.decoder.done) {
@@ -296,7 +306,8 @@ export class UpstreamConnection {
     this.destroy();
   }
 
-  private onTimeout(): void {
+  /** DeadlineTarget: the current timeout expired. */
+  onDeadline(): void {
     if (this.state === State.Idle) {
       this.destroy();
       return;

@@ -1,0 +1,53 @@
+/**
+ * Connection timeouts without a timer per socket. Node's `socket.setTimeout` allocates a Timeout
+ * and a bound function on every call, and a proxy re-arms timers several times per request; here
+ * each connection just stores a deadline, and one unref'd interval per process sweeps them. The
+ * resolution is the sweep interval (a 10 s timeout fires between 10 and 10.25 s), which is what
+ * second-scale protocol timeouts need.
+ */
+export interface DeadlineTarget {
+  /** performance.now() value at which onDeadline fires; 0 for none. */
+  deadline: number;
+  onDeadline(now: number): void;
+}
+
+export class DeadlineSweeper {
+  private readonly targets = new Set<DeadlineTarget>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly intervalMs: number) {}
+
+  add(t: DeadlineTarget): void {
+    this.targets.add(t);
+    if (this.timer === null) {
+      this.timer = setInterval(() => this.sweep(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  delete(t: DeadlineTarget): void {
+    this.targets.delete(t);
+    if (this.targets.size === 0 && this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  get size(): number {
+    return this.targets.size;
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const t of this.targets) {
+      const d = t.deadline;
+      if (d !== 0 && now >= d) {
+        t.deadline = 0;
+        t.onDeadline(now);
+      }
+    }
+  }
+}
+
+/** The process-wide sweeper used by client and upstream connections. */
+export const deadlines = new DeadlineSweeper(250);
