@@ -71,3 +71,69 @@ test('SIGTERM: readyz 503, the in-flight slow request completes, idle connection
   idle.destroy();
   busy.destroy();
 });
+
+describe('drain variants', () => {
+  let held: RawServer;
+  beforeAll(async () => {
+    // Answers /hold never, anything else at once.
+    held = await startRawServer(async (conn) => {
+      for (;;) {
+        const req = await conn.readRequest();
+        if (req.target === '/hold') return;
+        await conn.write(responseBytes(200, [], `done ${req.target}`));
+      }
+    });
+  });
+  afterAll(async () => {
+    await held?.stop();
+  });
+
+  test('timeouts.shutdownDelay: still accepting and serving while readyz says 503', async () => {
+    const p = await startProxy({
+      backends: [held.address],
+      env: { RRPROXY_TIMEOUTS_SHUTDOWN_DELAY: '3s' },
+    });
+    try {
+      process.kill(p.pid, 'SIGTERM');
+      await pollUntil(
+        'readyz 503',
+        async () => (await p.adminStatus('/readyz').catch(() => 0)) === 503,
+        2_000,
+      );
+      // Endpoints may still route new connections here during the delay: they are served.
+      const c = await RawClient.connect(p.port);
+      try {
+        await c.write(requestBytes('GET', '/during-delay', [['Host', 'test']]));
+        const res = await c.readResponse();
+        expect(res.status).toBe(200);
+      } finally {
+        c.destroy();
+      }
+      expect(await p.exited).toBe(0);
+    } finally {
+      await p.stop('SIGKILL');
+    }
+  });
+
+  test('timeouts.drain bounds the wait for a request that never finishes', async () => {
+    const p = await startProxy({ backends: [held.address], env: { RRPROXY_TIMEOUTS_DRAIN: '1s' } });
+    const c = await RawClient.connect(p.port);
+    try {
+      await c.write(requestBytes('GET', '/hold', [['Host', 'test']]));
+      await pollUntil('the request to reach the backend', () =>
+        held.receivedText().includes('GET /hold '),
+      );
+      process.kill(p.pid, 'SIGTERM');
+      const code = await Promise.race([
+        p.exited,
+        new Promise<'still running'>((r) => setTimeout(() => r('still running'), 10_000).unref()),
+      ]);
+      expect(code).not.toBe('still running');
+      // The stuck exchange is cut, not left looking complete.
+      expect(await c.waitForClose(5_000)).toBe(true);
+    } finally {
+      c.destroy();
+      await p.stop('SIGKILL');
+    }
+  });
+});
