@@ -31,6 +31,8 @@ test('backends all down: stale served when stale-if-error allows, 504 for must-r
   }));
   expect((await rawGet(proxy.port, '/sie')).status).toBe(200);
   expect((await rawGet(proxy.port, '/mr')).status).toBe(200);
+  origin.route('/fresh', () => ({ headers: [['Cache-Control', 'max-age=600']], body: 'fresh' }));
+  expect((await rawGet(proxy.port, '/fresh')).status).toBe(200);
 
   await origin.stop(); // every backend is down now: connections are refused
   await new Promise((r) => setTimeout(r, 1100)); // both entries are stale
@@ -43,4 +45,13 @@ test('backends all down: stale served when stale-if-error allows, 504 for must-r
 
   const strict = await rawGet(proxy.port, '/mr');
   expect(strict.status).toBe(504);
+
+  // A fresh entry needs no backend at all.
+  const fresh = await rawGet(proxy.port, '/fresh');
+  expect(fresh.status).toBe(200);
+  expect(fresh.headers.get('x-cache')).toBe('HIT');
+  expect(fresh.body.toString()).toBe('fresh');
+
+  // Nothing stored: the usual 502 for a refused connection.
+  expect((await rawGet(proxy.port, '/never-seen')).status).toBe(502);
 });
