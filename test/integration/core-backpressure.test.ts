@@ -27,6 +27,10 @@ beforeAll(async () => {
     }
     const req = await conn.readRequest({ keepBody: false }).catch(() => null);
     if (req === null) return;
+    if (req.target === '/hold') {
+      await new Promise<void>((resolve) => conn.socket.once('close', () => resolve()));
+      return;
+    }
     if (req.target === '/download') {
       await conn.write(`HTTP/1.1 200 OK\r\nContent-Length: ${TOTAL}\r\n\r\n`);
       while (download.written < TOTAL && !conn.socket.destroyed) {
@@ -98,6 +102,31 @@ test('a backend that stops reading stalls the client upload instead of filling t
     })().catch(() => undefined);
     const sent = await settled('the upload to stall', () => upload.sent);
     expect(upload.done).toBe(false);
+    expect(sent).toBeLessThan(TOTAL);
+  } finally {
+    c.destroy();
+  }
+});
+
+test('pipelined requests behind a slow response are not read ahead without bound', async () => {
+  // The first request is held at the backend; the client keeps pipelining small requests. The
+  // proxy reads only a bounded buffer ahead (limits.maxPipelineBytes), so the client stalls.
+  const one = 'GET /next HTTP/1.1\r\nHost: test\r\n\r\n';
+  const block = Buffer.from(one.repeat(Math.floor((1024 * 1024) / one.length)), 'latin1');
+  const c = await RawClient.connect(proxy.port);
+  const pipe = { sent: 0, done: false };
+  try {
+    c.socket.pause();
+    await c.write(requestBytes('GET', '/hold', [['Host', 'test']]));
+    void (async () => {
+      while (pipe.sent < TOTAL && !c.socket.destroyed) {
+        if (!c.socket.write(block)) await once(c.socket, 'drain');
+        pipe.sent += block.length;
+      }
+      pipe.done = pipe.sent >= TOTAL;
+    })().catch(() => undefined);
+    const sent = await settled('the pipelining client to stall', () => pipe.sent);
+    expect(pipe.done).toBe(false);
     expect(sent).toBeLessThan(TOTAL);
   } finally {
     c.destroy();
