@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startEchoBackend } from '../support/echo-backend';
+import { pollUntil } from '../support/cleanup';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
 import { RawClient, chunkedBody, requestBytes, type RawServer } from '../support/raw-http';
 
@@ -144,5 +145,50 @@ test('the proxy still serves after all of the above', async () => {
     expect((await c.readResponse()).status).toBe(200);
   } finally {
     c.destroy();
+  }
+});
+
+test('limits.maxClientConnections: connections beyond the limit are refused, then accepted again', async () => {
+  const p = await startProxy({
+    backends: [echo.address],
+    env: { RRPROXY_LIMITS_MAX_CLIENT_CONNECTIONS: '3' },
+  });
+  const open: RawClient[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const c = await RawClient.connect(p.port);
+      open.push(c);
+      await c.write(requestBytes('GET', `/held-${i}`, [['Host', 'test']]));
+      expect((await c.readResponse()).status).toBe(200);
+    }
+    // The fourth is accepted by the kernel and closed by the proxy without being served.
+    const extra = await RawClient.connect(p.port);
+    try {
+      await extra
+        .write(requestBytes('GET', '/over-limit', [['Host', 'test']]))
+        .catch(() => undefined);
+      const res = await extra.readResponseOrClose();
+      if (res !== 'closed') expect(res.status).toBe(503);
+    } finally {
+      extra.destroy();
+    }
+    expect(echo.receivedText()).not.toContain('/over-limit');
+    // One leaves: a new connection is served.
+    open.shift()!.destroy();
+    await pollUntil('a new connection to be served', async () => {
+      const c = await RawClient.connect(p.port);
+      try {
+        await c
+          .write(requestBytes('GET', '/after-limit', [['Host', 'test']]))
+          .catch(() => undefined);
+        const res = await c.readResponseOrClose();
+        return res !== 'closed' && res.status === 200;
+      } finally {
+        c.destroy();
+      }
+    });
+  } finally {
+    for (const c of open) c.destroy();
+    await p.stop();
   }
 });
