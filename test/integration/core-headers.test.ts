@@ -94,6 +94,15 @@ test('Via is added toward the backend and on the response', async () => {
   expect(res.headers.getAll('via').join(',')).toMatch(/rrproxy/);
 });
 
+test("Via is appended to: the client's entries come first, ours last", async () => {
+  const { report } = await echoed([
+    ['Host', 'test'],
+    ['Via', '1.0 corp-proxy, 1.1 cdn'],
+  ]);
+  const via = echoHeader(report, 'via').join(', ');
+  expect(via).toMatch(/^1\.0 corp-proxy, 1\.1 cdn, 1\.1 rrproxy/);
+});
+
 test('a request already carrying our Via name is a loop -> 508', async () => {
   const res = await rawGet(proxy.port, '/loop', [
     ['Host', 'test'],
