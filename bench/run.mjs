@@ -350,7 +350,7 @@ async function run(opts, group, trackWrk) {
       ? `median ${median(foreign)}, max ${Math.max(...foreign)}; ${samples.length - samples.filter((r) => r.attempt === 0).length} sample(s) rerun, ${kept.filter((c) => c.noisy).length} cell(s) still noisy (†)`
       : 'no samples',
     peers: wanted,
-    peerNotes: Object.keys(running).map((p) => `${p}: ${PEERS[p].about}`),
+    peerNotes: wanted.filter((p) => running[p]).map((p) => `${p}: ${PEERS[p].about}`),
     scenarios: opts.scenarios,
     reps: opts.reps,
     checks,
