@@ -128,9 +128,19 @@ fi
 docker run --rm --network host "$BASE_TAG" node --version | grep -q '^v24\.' || fail "base image has no Node 24"
 
 # ---- 3. build ----
+# The context is the committed tree (git archive HEAD), not the working tree: what is checked is
+# what a clone builds, and uncommitted work in progress cannot break or fake the result.
+# IMAGE_CHECK_WORKTREE=1 builds the working tree instead.
+CONTEXT="$ROOT"
+if [ "${IMAGE_CHECK_WORKTREE:-0}" != 1 ] && git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
+  CONTEXT="$WORK/context"
+  rm -rf "$CONTEXT" && mkdir -p "$CONTEXT"
+  git -C "$ROOT" archive HEAD | tar -x -C "$CONTEXT"
+  log "context: commit $(git -C "$ROOT" rev-parse --short HEAD)"
+fi
 log "docker build (classic builder, host network)"
 start=$(date +%s)
-DOCKER_BUILDKIT=0 docker build --network host -t "$IMAGE" "$ROOT" >"$WORK/build.log" 2>&1 ||
+DOCKER_BUILDKIT=0 docker build --network host -t "$IMAGE" "$CONTEXT" >"$WORK/build.log" 2>&1 ||
   { tail -n 40 "$WORK/build.log" >&2; fail "docker build failed, see $WORK/build.log"; }
 log "built $IMAGE in $(($(date +%s) - start)) s, $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}')"
 
