@@ -1,9 +1,10 @@
 import type { Balancer } from '../balancer/balancer';
-import type {
-  BackgroundFetch,
-  BodyCollector,
-  CacheRequest,
-  CacheTicket,
+import {
+  applyValidators,
+  type BackgroundFetch,
+  type BodyCollector,
+  type CacheRequest,
+  type CacheTicket,
 } from '../cache/http-cache';
 import type { Config } from '../config/types';
 import {
@@ -75,8 +76,7 @@ class BackgroundRevalidation implements UpstreamHandler {
       if (HOP_BY_HOP.has(l) || (named !== null && named.has(l))) continue;
       headers.add(src.names[i]!, src.values[i]!, l);
     }
-    if (this.ticket.conditional !== null)
-      for (const [n, v] of this.ticket.conditional) headers.set(n, v);
+    applyValidators(headers, this.ticket);
     headers.add('Via', '1.1 ' + cfg.headers.viaName, 'via');
     const path = rewritePath(
       this.request.path,

@@ -1,9 +1,10 @@
 import type { Backend } from '../balancer/backend';
-import type {
-  BodyCollector,
-  CacheDecision,
-  CachedResponse,
-  CacheTicket,
+import {
+  applyValidators,
+  type BodyCollector,
+  type CacheDecision,
+  type CachedResponse,
+  type CacheTicket,
 } from '../cache/http-cache';
 import { ProxyError, type ErrorCode } from '../errors';
 import {
@@ -128,6 +129,11 @@ export class Exchange implements UpstreamHandler {
             versionMinor: head.versionMinor,
             requestId: checked.requestId,
           });
+    // The backend must see exactly one trace context: ours, when tracing injects it.
+    if (this.obs !== null && this.obs.injectsTraceContext === true) {
+      this.upstreamHeaders.remove('traceparent');
+      this.upstreamHeaders.remove('tracestate');
+    }
     ctx.stats.requests++;
     ctx.stats.activeRequests++;
   }
@@ -179,9 +185,8 @@ export class Exchange implements UpstreamHandler {
       case 'forward': {
         const t = (this.ticket = d.ticket);
         this.setCacheStatus(t.cacheStatus);
-        // Validators of a stale entry (RFC 9111 4.3.1).
-        if (t.conditional !== null)
-          for (const [n, v] of t.conditional) this.upstreamHeaders.set(n, v);
+        // Validators of a stale entry replace the client's own conditionals (RFC 9111 4.3.1).
+        applyValidators(this.upstreamHeaders, t);
         this.forward();
         return;
       }

@@ -33,6 +33,11 @@ export interface RequestObservation {
   readonly traceId?: string | undefined;
   readonly spanId?: string | undefined;
   /**
+   * True when attemptStart returns the trace context: the client's traceparent/tracestate are
+   * then not forwarded, so the backend sees exactly one (W3C Trace Context 3.2).
+   */
+  readonly injectsTraceContext?: boolean;
+  /**
    * An upstream attempt begins (each retry is a new attempt). Returns extra header lines for the
    * upstream request ("traceparent: ...\r\n"), or null.
    */
