@@ -61,6 +61,13 @@ test.each([
   noStackTrace(r);
 });
 
+test('a backend hostname that does not resolve -> exit 2 naming it', async () => {
+  const r = await run(['--listen', '127.0.0.1:0', '--backend', 'no-such-host.invalid:80']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/no-such-host\.invalid/);
+  noStackTrace(r);
+});
+
 test('a config file with a bad value -> exit 2 naming the key and the line', async () => {
   const file = path.join(tmp, 'bad.yaml');
   writeFileSync(file, 'listen: 127.0.0.1:0\ntimeouts:\n  connect: soon\n');

@@ -179,6 +179,19 @@ describe('dead backends', () => {
     }
   });
 
+  test('a backend given by hostname is resolved at start and used', async () => {
+    const echo = await startEchoBackend('by-name');
+    const p = await startProxy({ backends: [`localhost:${echo.port}`] });
+    try {
+      const res = await rawGet(p.port, '/by-name');
+      expect(res.status).toBe(200);
+      expect(parseEcho(res.body).backend).toBe('by-name');
+    } finally {
+      await p.stop();
+      await echo.stop();
+    }
+  });
+
   test('all backends down -> 502, and the proxy keeps answering', async () => {
     const downs = [await closedPort(), await closedPort()];
     const p = await startProxy({ backends: downs.map((d) => `127.0.0.1:${d}`) });
