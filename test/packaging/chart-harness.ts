@@ -80,6 +80,18 @@ export function helmTemplate(opts: RenderOptions = {}): Rendered {
   return { text, docs: parseDocs(text) };
 }
 
+/** NOTES.txt as `helm install` prints it (client-side dry run: no cluster needed). */
+export function helmNotes(set?: RenderOptions['set']): string {
+  const out = execFileSync(
+    HELM,
+    ['install', 'rrproxy', CHART, '--dry-run=client', '--namespace', 'demo', ...setArgs(set)],
+    { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 },
+  );
+  const at = out.indexOf('\nNOTES:\n');
+  if (at < 0) throw new Error('helm install --dry-run printed no NOTES');
+  return out.slice(at + '\nNOTES:\n'.length);
+}
+
 /** helm template that is expected to fail; returns its stderr. */
 export function helmTemplateError(opts: RenderOptions): string {
   const r = spawnSync(

@@ -13,6 +13,7 @@ import {
   findAll,
   get,
   helmLint,
+  helmNotes,
   helmTemplate,
   helmTemplateError,
   kindName,
@@ -518,5 +519,19 @@ describe('optional parts', () => {
     const svc = find(render('everything').docs, 'Service', 'rrproxy');
     expect(get(svc, 'spec', 'type')).toBe('NodePort');
     expect(get(list(svc, 'spec', 'ports')[0], 'nodePort')).toBe(30080);
+  });
+});
+
+describe('NOTES.txt', () => {
+  test('tells how to reach the proxy, read the logs and run the Job; Jaeger only when on', () => {
+    const notes = helmNotes();
+    expect(notes).toContain('kubectl -n demo port-forward svc/rrproxy 8080:80');
+    expect(notes).toContain('app.kubernetes.io/component=proxy -f');
+    expect(notes).toContain('helm test rrproxy -n demo --logs');
+    expect(notes).toContain('helm uninstall rrproxy -n demo');
+    expect(notes).not.toContain('Jaeger');
+    expect(helmNotes({ 'jaeger.enabled': true })).toContain(
+      'port-forward svc/rrproxy-jaeger 16686:16686',
+    );
   });
 });
