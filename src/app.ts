@@ -1,6 +1,5 @@
 import { BackendSet } from './balancer/backend';
-import type { Balancer } from './balancer/balancer';
-import { RoundRobinBalancer } from './balancer/round-robin';
+import { Resilience } from './balancer/resilience';
 import { cachePurgeRoute, HttpCache } from './cache';
 import { CidrSet } from './config/cidr';
 import type { Config } from './config/types';
@@ -32,13 +31,6 @@ export function codecLimitsOf(config: Config): CodecLimits {
   };
 }
 
-function createBalancer(config: Config): Balancer {
-  switch (config.strategy) {
-    case 'round-robin':
-      return new RoundRobinBalancer();
-  }
-}
-
 /**
  * Wires the parts: discovery pushes BackendSets into the balancer and the pool registry; the
  * proxy server serves the public port; the admin server reports health and readiness.
@@ -49,14 +41,18 @@ export async function startProxy(
   discovery: Discovery,
 ): Promise<RunningProxy> {
   const codecLimits = codecLimitsOf(config);
-  const balancer = createBalancer(config);
-  const pools = new PoolRegistry({
+  const pools: PoolRegistry = new PoolRegistry({
+    // A released slot may let a request waiting for limits.maxInFlightPerBackend go.
+    onRelease: () => resilience.slotReleased(),
     connectTimeoutMs: config.timeouts.connect,
     keepAliveMs: config.timeouts.upstreamKeepAlive,
     activeIdleMs: config.timeouts.upstreamIdle,
     maxIdle: config.limits.maxIdlePerBackend,
     limits: codecLimits,
   });
+  // Strategy, passive/active health, in-flight limit and retry budget (src/balancer).
+  const resilience = new Resilience(config, { load: (b) => pools.activeOf(b.id) });
+  const balancer = resilience.balancer;
   const cache = config.cache.enabled
     ? new HttpCache(config.cache, {
         backgroundFetch: backgroundFetcher({ config, balancer, pools }),
@@ -67,6 +63,7 @@ export async function startProxy(
     codecLimits,
     balancer,
     pools,
+    resilience,
     logger,
     trusted:
       config.headers.trustedProxies.length > 0 ? new CidrSet(config.headers.trustedProxies) : null,
@@ -79,7 +76,7 @@ export async function startProxy(
   let backendSet = BackendSet.EMPTY;
   const onUpdate = (set: BackendSet): void => {
     backendSet = set;
-    balancer.update(set);
+    resilience.update(set);
     pools.sync(set);
     logger.info({ backends: set.backends.map((b) => b.id) }, 'backend set updated');
   };
@@ -95,6 +92,12 @@ export async function startProxy(
     },
     backends: () => ({
       strategy: balancer.strategy,
+      retryBudget: {
+        active: resilience.budget.active,
+        limit: resilience.budget.limit(ctx.stats.activeRequests),
+        denied: resilience.budget.denied,
+      },
+      queued: resilience.queue.length,
       backends: backendSet.backends.map((b) => {
         let active = 0;
         let idle = 0;
@@ -113,6 +116,7 @@ export async function startProxy(
           zone: b.zone ?? null,
           inFlight: active,
           idleConnections: idle,
+          health: resilience.stateOf(b),
         };
       }),
     }),
@@ -157,6 +161,7 @@ export async function startProxy(
         );
         server.destroyAll();
       }
+      resilience.stop();
       pools.closeAll();
       await discovery.stop();
       await admin.close();

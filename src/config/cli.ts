@@ -59,9 +59,9 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: '--strategy',
     form: 'value',
-    key: 'strategy',
+    key: 'strategy.name',
     meta: 'NAME',
-    help: 'balancing strategy (round-robin)',
+    help: 'round-robin, weighted-round-robin, least-request or consistent-hash',
   },
   {
     name: '--log-level',

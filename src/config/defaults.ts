@@ -11,7 +11,27 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   listen: { host: '0.0.0.0', port: 8080 },
   admin: { host: '127.0.0.1', port: 9901 },
   backends: [],
-  strategy: 'round-robin',
+  strategy: {
+    name: 'round-robin',
+    hash: { header: '', cookie: '' },
+    healthCheck: {
+      enabled: 'auto',
+      path: '/',
+      interval: 5_000,
+      timeout: 2_000,
+      // HAProxy's rise/fall spirit with a shorter fall: two misses are enough to stop sending.
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+    },
+    outlier: {
+      consecutiveFailures: 3,
+      consecutive5xx: 5,
+      // Envoy's outlier detection defaults (30 s base, 300 s cap).
+      baseEjectionTime: 30_000,
+      maxEjectionTime: 300_000,
+      maxEjectedPercent: 50,
+    },
+  },
   timeouts: {
     connect: 5_000,
     responseHeader: 30_000,
@@ -24,6 +44,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     clientKeepAlive: 60_000,
     drain: 25_000,
     shutdownDelay: 0,
+    backendQueue: 1_000,
   },
   limits: {
     maxRequestLineBytes: 8 * KiB,
@@ -34,6 +55,11 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     maxChunkLineBytes: 4 * KiB,
     maxTrailerBytes: 16 * KiB,
     maxTries: 3,
+    // Envoy's retry budget defaults: 20 % of active requests, 3 concurrent retries always.
+    retryBudgetPercent: 20,
+    retryBudgetMinConcurrency: 3,
+    retryGatewayErrors: true,
+    maxInFlightPerBackend: 0,
     replayBufferBytes: 64 * KiB,
     maxIdlePerBackend: 128,
     maxPipelineBytes: 64 * KiB,

@@ -5,10 +5,27 @@
 import type { ConfigProblem } from './errors';
 import type { SourceResult } from './file';
 import type { Setting } from './origin';
-import { closest, CONFIG_FILE_ENV, FIELDS } from './schema';
+import {
+  closest,
+  CONFIG_FILE_ENV,
+  envNameOf,
+  fieldOf,
+  FIELDS,
+  GROUPS,
+  shorthandOf,
+} from './schema';
 
 const PREFIX = 'RRPROXY_';
-const KNOWN_NAMES: readonly string[] = [...FIELDS.map((f) => f.env), CONFIG_FILE_ENV];
+/** RRPROXY_STRATEGY and the like: the env spelling of a group's `name` shorthand. */
+const SHORTHANDS: readonly { env: string; key: string }[] = [...GROUPS].flatMap((g) => {
+  const key = shorthandOf(g);
+  return key === undefined ? [] : [{ env: envNameOf(g), key }];
+});
+const KNOWN_NAMES: readonly string[] = [
+  ...FIELDS.map((f) => f.env),
+  ...SHORTHANDS.map((s) => s.env),
+  CONFIG_FILE_ENV,
+];
 
 // Kubernetes injects service-link variables for every Service in the namespace (a Service named
 // "rrproxy" yields RRPROXY_PORT, RRPROXY_SERVICE_HOST, RRPROXY_PORT_8080_TCP_ADDR, ...). They are
@@ -19,6 +36,15 @@ const SERVICE_LINK =
 export function readEnv(env: NodeJS.ProcessEnv): SourceResult & { configFile?: string } {
   const settings: Setting[] = [];
   const problems: ConfigProblem[] = [];
+  for (const s of SHORTHANDS) {
+    // Read first, so the full name (RRPROXY_STRATEGY_NAME) wins when both are set.
+    const raw = env[s.env];
+    if (raw === undefined) continue;
+    const r = fieldOf(s.key)!.kind.fromText(raw);
+    if (r.ok) settings.push({ key: s.key, value: r.value, origin: { source: 'env', name: s.env } });
+    else
+      problems.push({ key: s.key, source: 'env', message: `${s.key} from ${s.env}: ${r.message}` });
+  }
   for (const f of FIELDS) {
     const raw = env[f.env];
     if (raw === undefined) continue;

@@ -17,7 +17,7 @@ import {
 import { describe } from './address';
 import type { ConfigProblem } from './errors';
 import type { Origin, Setting } from './origin';
-import { childKeys, closest, fieldOf, GROUPS } from './schema';
+import { childKeys, closest, fieldOf, GROUPS, shorthandOf } from './schema';
 
 export interface SourceResult {
   readonly settings: Setting[];
@@ -151,8 +151,16 @@ export function parseConfigText(text: string, file: string): SourceResult {
             message: `${inner} ${where(located)}: ${r.message}`,
           });
         }
-      } else if (parent === '' && GROUPS.has(name)) {
+      } else if (!name.includes('.') && GROUPS.has(key)) {
         if (value === null) continue; // "timeouts:" with every child commented out
+        const shorthand = shorthandOf(key);
+        if (shorthand !== undefined && !isMapping(value)) {
+          // `strategy: round-robin` is short for `strategy: { name: round-robin }`.
+          const r = fieldOf(shorthand)!.kind.fromValue(value);
+          if (r.ok) settings.push({ key: shorthand, value: r.value, origin: origin(key) });
+          else problem(key, `${key} ${where(key)}: ${r.message}`);
+          continue;
+        }
         if (!isMapping(value)) {
           problem(
             key,

@@ -280,6 +280,14 @@ export function checkPathPrefix(s: string): string | undefined {
   return undefined;
 }
 
+/** An origin-form request target (RFC 9112 3.2.1): '/' then path characters, optional query. */
+export function checkOriginPath(s: string): string | undefined {
+  if (!s.startsWith('/')) return `'${s}' must start with '/'`;
+  if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(s))
+    return `'${s}' contains characters not allowed in a request target`;
+  return undefined;
+}
+
 /** '' or an authority for the Host header: "name", "name:port", "10.0.0.1:80", "[::1]:80". */
 export function checkAuthority(s: string): string | undefined {
   if (s === '') return undefined;

@@ -11,6 +11,7 @@ import {
   checkDnsLabel,
   checkHttpUrl,
   checkNonEmpty,
+  checkOriginPath,
   checkPathPrefix,
   checkToken,
   cidrList,
@@ -23,9 +24,19 @@ import {
   text,
   type Kind,
 } from './kinds';
-import type { DiscoveryConfig, DiscoveryMode, LogLevel, Strategy } from './types';
+import type { DiscoveryConfig, DiscoveryMode, HealthCheckMode, LogLevel, Strategy } from './types';
 
-export const STRATEGIES = ['round-robin'] as const satisfies readonly Strategy[];
+export const STRATEGIES = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-request',
+  'consistent-hash',
+] as const satisfies readonly Strategy[];
+export const HEALTH_CHECK_MODES = [
+  'auto',
+  'on',
+  'off',
+] as const satisfies readonly HealthCheckMode[];
 export const LOG_LEVELS = [
   'fatal',
   'error',
@@ -53,6 +64,7 @@ type Covers<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : false
 type AssertTrue<T extends true> = T;
 export type EnumListsAreComplete = [
   AssertTrue<Covers<Strategy, (typeof STRATEGIES)[number]>>,
+  AssertTrue<Covers<HealthCheckMode, (typeof HEALTH_CHECK_MODES)[number]>>,
   AssertTrue<Covers<LogLevel, (typeof LOG_LEVELS)[number]>>,
   AssertTrue<Covers<DiscoveryMode, (typeof DISCOVERY_MODES)[number]>>,
   AssertTrue<Covers<DiscoveryConfig['addressFamily'], (typeof ADDRESS_FAMILIES)[number]>>,
@@ -100,7 +112,69 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze([
     backendList(),
     'Static backends: "host:port" (hostnames resolved once at start) or { host, port, weight }.',
   ),
-  field('strategy', oneOf(STRATEGIES), 'How a backend is picked.'),
+  field(
+    'strategy.name',
+    oneOf(STRATEGIES),
+    'How a backend is picked (`strategy: NAME` is short for this). round-robin is smooth ' +
+      'weighted round robin; weighted-round-robin is its alias.',
+  ),
+  field(
+    'strategy.hash.header',
+    text((v) => (v === '' ? undefined : checkToken(v))),
+    'consistent-hash: request header hashed ("" = none); checked before the cookie.',
+  ),
+  field(
+    'strategy.hash.cookie',
+    text((v) => (v === '' ? undefined : checkToken(v))),
+    'consistent-hash: cookie hashed ("" = none). Requests with neither go round robin.',
+  ),
+  field(
+    'strategy.healthCheck.enabled',
+    oneOf(HEALTH_CHECK_MODES),
+    'Active health checks; auto = on for static backends, off in Kubernetes modes.',
+  ),
+  field(
+    'strategy.healthCheck.path',
+    text(checkOriginPath),
+    'Path of the health check GET; 2xx/3xx is healthy.',
+  ),
+  field(
+    'strategy.healthCheck.interval',
+    duration(100),
+    'Time between checks of one backend (jittered +-10 %).',
+  ),
+  field('strategy.healthCheck.timeout', duration(1), 'A check unanswered this long failed.'),
+  field(
+    'strategy.healthCheck.healthyThreshold',
+    integer(1, 100),
+    'Successes in a row that bring a backend back.',
+  ),
+  field(
+    'strategy.healthCheck.unhealthyThreshold',
+    integer(1, 100),
+    'Failures in a row that take a backend out.',
+  ),
+  field(
+    'strategy.outlier.consecutiveFailures',
+    integer(0, 1_000_000),
+    'Connect failures, timeouts and resets in a row that eject a backend (0 = never).',
+  ),
+  field(
+    'strategy.outlier.consecutive5xx',
+    integer(0, 1_000_000),
+    '5xx responses in a row that eject a backend (0 = never).',
+  ),
+  field(
+    'strategy.outlier.baseEjectionTime',
+    duration(1),
+    'First ejection time; the n-th ejection in a row lasts n times this.',
+  ),
+  field('strategy.outlier.maxEjectionTime', duration(1), 'Cap of one ejection.'),
+  field(
+    'strategy.outlier.maxEjectedPercent',
+    integer(0, 100),
+    'Share of backends ejected at once (at least one of two; never all).',
+  ),
 
   field('timeouts.connect', duration(1), 'TCP connect to a backend.'),
   field(
@@ -136,6 +210,11 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze([
     duration(0),
     'After SIGTERM: keep accepting while unready, so endpoints update.',
   ),
+  field(
+    'timeouts.backendQueue',
+    duration(0),
+    'Wait for a backend below limits.maxInFlightPerBackend, then 503 + Retry-After.',
+  ),
 
   field('limits.maxRequestLineBytes', size(1), 'Request line bound (414).'),
   field('limits.maxHeaderBytes', size(1), 'Header block bound (431).'),
@@ -145,6 +224,26 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze([
   field('limits.maxChunkLineBytes', size(1), 'One chunk-size line including extensions.'),
   field('limits.maxTrailerBytes', size(0), 'Chunked trailer section bound.'),
   field('limits.maxTries', integer(1, 100), 'Backends tried per request when connects fail.'),
+  field(
+    'limits.retryBudgetPercent',
+    integer(0, 100),
+    'Retries in progress at most this percentage of active requests.',
+  ),
+  field(
+    'limits.retryBudgetMinConcurrency',
+    integer(0, 1_000_000),
+    'Concurrent retries always allowed whatever the budget.',
+  ),
+  field(
+    'limits.retryGatewayErrors',
+    boolean(),
+    'Retry idempotent requests answered 502/503/504 on another backend.',
+  ),
+  field(
+    'limits.maxInFlightPerBackend',
+    integer(0, 10_000_000),
+    'Requests in flight per backend (0 = unlimited); excess waits timeouts.backendQueue.',
+  ),
   field(
     'limits.replayBufferBytes',
     size(0),
@@ -260,10 +359,21 @@ export function fieldOf(key: string): FieldSpec | undefined {
   return BY_KEY.get(key);
 }
 
-/** Top-level keys that group leaves ("timeouts", "limits", ...). */
+/** Keys that group leaves ("timeouts", "strategy", "strategy.hash", ...), at any depth. */
 export const GROUPS: ReadonlySet<string> = new Set(
-  FIELDS.filter((f) => f.key.includes('.')).map((f) => f.key.slice(0, f.key.indexOf('.'))),
+  FIELDS.flatMap((f) => {
+    const segments = f.key.split('.');
+    return segments.slice(1).map((_, i) => segments.slice(0, i + 1).join('.'));
+  }),
 );
+
+/**
+ * A group whose main setting is its `name` leaf may be written as a scalar: `strategy: NAME`
+ * (YAML) and RRPROXY_STRATEGY (env) mean strategy.name. Returns that leaf's key, if any.
+ */
+export function shorthandOf(group: string): string | undefined {
+  return GROUPS.has(group) && BY_KEY.has(`${group}.name`) ? `${group}.name` : undefined;
+}
 
 /** Keys directly under `parent` ('' = top level): for "did you mean" suggestions. */
 export function childKeys(parent: string): string[] {

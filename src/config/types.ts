@@ -16,7 +16,52 @@ export interface BackendConfig {
   weight: number;
 }
 
-export type Strategy = 'round-robin';
+/** 'weighted-round-robin' is an alias of 'round-robin', which honours weights (smooth WRR). */
+export type Strategy = 'round-robin' | 'weighted-round-robin' | 'least-request' | 'consistent-hash';
+
+export interface HashConfig {
+  /** Request header whose value is hashed ('' = none). Checked first. */
+  header: string;
+  /** Cookie whose value is hashed ('' = none). Checked when the header is absent. */
+  cookie: string;
+}
+
+/** 'auto': on for static backends, off in Kubernetes modes (readiness already feeds the slices). */
+export type HealthCheckMode = 'auto' | 'on' | 'off';
+
+export interface HealthCheckConfig {
+  enabled: HealthCheckMode;
+  /** Path of the HTTP GET; a 2xx or 3xx answer is healthy. */
+  path: string;
+  /** Time between checks of one backend (jittered by +-10 %). */
+  interval: number;
+  /** A check not answered within this is a failure. */
+  timeout: number;
+  /** Successes in a row that make an unhealthy backend healthy again. */
+  healthyThreshold: number;
+  /** Failures in a row that make a healthy backend unhealthy. */
+  unhealthyThreshold: number;
+}
+
+export interface OutlierConfig {
+  /** Connect failures, timeouts and resets in a row that eject a backend (0 = never). */
+  consecutiveFailures: number;
+  /** 5xx responses in a row that eject a backend (0 = never). */
+  consecutive5xx: number;
+  /** First ejection time; the n-th ejection in a row lasts n times this. */
+  baseEjectionTime: number;
+  /** Cap of one ejection's duration. */
+  maxEjectionTime: number;
+  /** At most this share of the backends is ejected at once (at least one of two or more). */
+  maxEjectedPercent: number;
+}
+
+export interface StrategyConfig {
+  name: Strategy;
+  hash: HashConfig;
+  healthCheck: HealthCheckConfig;
+  outlier: OutlierConfig;
+}
 
 export interface TimeoutsConfig {
   /** TCP connect to a backend. */
@@ -39,6 +84,8 @@ export interface TimeoutsConfig {
   drain: number;
   /** After SIGTERM: keep accepting while readiness reports false, so endpoints can update. */
   shutdownDelay: number;
+  /** How long a request waits for a backend below limits.maxInFlightPerBackend (then 503). */
+  backendQueue: number;
 }
 
 export interface LimitsConfig {
@@ -53,6 +100,14 @@ export interface LimitsConfig {
   maxTrailerBytes: number;
   /** Backend tries per request (connect failures skip to the next backend). */
   maxTries: number;
+  /** Retries in progress at most this percentage of active requests (Envoy retry budget). */
+  retryBudgetPercent: number;
+  /** Concurrent retries always allowed whatever the budget (Envoy min_retry_concurrency). */
+  retryBudgetMinConcurrency: number;
+  /** Retry idempotent requests answered 502, 503 or 504 on another backend. */
+  retryGatewayErrors: boolean;
+  /** Requests in flight per backend (0 = unlimited); the excess waits timeouts.backendQueue. */
+  maxInFlightPerBackend: number;
   /** Bytes of request body kept so an idempotent request can be replayed safely. */
   replayBufferBytes: number;
   /** Idle keep-alive sockets kept per backend. */
@@ -143,7 +198,8 @@ export interface Config {
   listen: HostPort;
   admin: HostPort;
   backends: BackendConfig[];
-  strategy: Strategy;
+  /** In YAML, `strategy: NAME` is short for `strategy: { name: NAME }`. */
+  strategy: StrategyConfig;
   timeouts: TimeoutsConfig;
   limits: LimitsConfig;
   headers: HeadersConfig;

@@ -1,4 +1,5 @@
 import type { Balancer } from '../balancer/balancer';
+import type { Resilience } from '../balancer/resilience';
 import type { HttpCache } from '../cache/http-cache';
 import type { Config } from '../config/types';
 import type { CodecLimits } from '../http';
@@ -21,6 +22,8 @@ export interface ProxyContext {
   readonly codecLimits: CodecLimits;
   readonly balancer: Balancer;
   readonly pools: PoolRegistry;
+  /** Health reports, retry budget and in-flight queue; absent in contexts built without it. */
+  readonly resilience?: Resilience;
   readonly logger: Logger;
   /** Trusted proxy ranges, or null when none are configured. */
   readonly trusted: AddressMatcher | null;

@@ -1,4 +1,6 @@
 import type { Backend } from '../balancer/backend';
+import type { PickContext } from '../balancer/balancer';
+import type { CapacityWaiter } from '../balancer/capacity-queue';
 import {
   applyValidators,
   type BodyCollector,
@@ -66,6 +68,13 @@ export class Exchange implements UpstreamHandler {
   private readonly idempotent: boolean;
   private readonly tried: Backend[] = [];
   private attempts = 0;
+  /** What hashing strategies read: the client's request fields. */
+  private readonly pickContext: PickContext;
+  /** Retry tokens taken from the retry budget, given back when the exchange finishes. */
+  private retryTokens = 0;
+  /** Waiting for a backend below limits.maxInFlightPerBackend, and until when. */
+  private capacityWaiter: CapacityWaiter | null = null;
+  private queueDeadline = 0;
   private lastError: ProxyError | null = null;
   private lastWasReused = false;
   private upstream: UpstreamConnection | null = null;
@@ -103,6 +112,7 @@ export class Exchange implements UpstreamHandler {
     this.requestId = checked.requestId;
     this.clientAddress = checked.clientAddress;
     this.idempotent = IDEMPOTENT.has(head.method);
+    this.pickContext = { headers: head.headers };
     this.replay = this.idempotent ? [] : null;
     this.requestBodyDone =
       checked.framing.kind === 'none' ||
@@ -211,9 +221,9 @@ export class Exchange implements UpstreamHandler {
 
   /** Picks a backend and starts an attempt. */
   private attempt(): void {
-    const ctx = this.ctx;
-    let backend = ctx.balancer.pick(this.tried);
+    let backend = this.ctx.balancer.pick(this.tried, this.pickContext);
     if (backend === undefined) {
+      if (this.waitForCapacity()) return;
       const last = this.lastError;
       if (last === null) {
         this.upstreamFailed(new ProxyError('RRP_ERR_NO_BACKENDS', 'no backends available'));
@@ -227,6 +237,17 @@ export class Exchange implements UpstreamHandler {
       }
       backend = this.tried[this.tried.length - 1]!;
     }
+    if (this.attempts > 0 && !this.takeRetryToken()) {
+      this.upstreamEndedAt = performance.now();
+      this.upstreamFailed(this.lastError!);
+      return;
+    }
+    this.attemptOn(backend);
+  }
+
+  /** Starts an attempt on `backend`. */
+  private attemptOn(backend: Backend): void {
+    const ctx = this.ctx;
     if (this.attempts > 0 && !this.requestBodyDone) {
       // A replay is starting: hold the client's body until the new connection has the head.
       this.conn.pauseFor('upstream');
@@ -245,6 +266,79 @@ export class Exchange implements UpstreamHandler {
     }
     up.attach(this, this.method);
     if (!up.connecting) this.onConnected(up);
+  }
+
+  /**
+   * Every retry counts against the retry budget (src/balancer/retry-budget.ts), except the reuse
+   * race: a pooled socket the backend closed as we reused it says nothing about the backend.
+   */
+  private takeRetryToken(): boolean {
+    const res = this.ctx.resilience;
+    if (res === undefined) return true;
+    const last = this.lastError;
+    if (last !== null && last.code === 'RRP_ERR_UPSTREAM_RESET' && this.lastWasReused) return true;
+    if (!res.budget.tryAcquire(this.ctx.stats.activeRequests)) return false;
+    this.retryTokens++;
+    return true;
+  }
+
+  /**
+   * Every backend left for this request is at limits.maxInFlightPerBackend: wait (bounded by
+   * timeouts.backendQueue) for a slot, then pick again; 503 with Retry-After when none frees.
+   * Returns false when the pick failed for another reason.
+   */
+  private waitForCapacity(): boolean {
+    const res = this.ctx.resilience;
+    if (res === undefined || !res.balancer.saturated(this.tried)) return false;
+    const now = performance.now();
+    if (this.queueDeadline === 0) this.queueDeadline = now + this.ctx.config.timeouts.backendQueue;
+    const busy = (): void =>
+      this.upstreamFailed(
+        new ProxyError('RRP_ERR_NO_BACKENDS', 'every backend is at limits.maxInFlightPerBackend'),
+      );
+    const left = this.queueDeadline - now;
+    if (left <= 0) {
+      busy();
+      return true;
+    }
+    this.capacityWaiter = res.queue.wait(
+      () => {
+        this.capacityWaiter = null;
+        if (!this.finished) this.attempt();
+      },
+      () => {
+        this.capacityWaiter = null;
+        if (!this.finished) busy();
+      },
+      left,
+    );
+    return true;
+  }
+
+  /**
+   * limits.retryGatewayErrors: a 502/503/504 to an idempotent request, before any of it reached
+   * the client and with the whole request in the replay buffer, is dropped and the request goes
+   * to another backend (within maxTries and the retry budget). Returns true when it did.
+   */
+  private retryGatewayError(status: number): boolean {
+    const ctx = this.ctx;
+    if (status !== 502 && status !== 503 && status !== 504) return false;
+    if (!ctx.config.limits.retryGatewayErrors || ctx.resilience === undefined) return false;
+    if (!this.idempotent || this.replay === null || !this.requestBodyDone) return false;
+    if (this.responseHeadSent || this.attempts >= ctx.config.limits.maxTries) return false;
+    const next = ctx.balancer.pick(this.tried, this.pickContext);
+    if (next === undefined) return false; // no other backend: the client gets this answer
+    this.lastError = new ProxyError('RRP_ERR_UPSTREAM_BAD_RESPONSE', `backend answered ${status}`);
+    this.lastWasReused = false;
+    if (!this.takeRetryToken()) return false;
+    // The response is dropped as the cache's 'serve' path drops one: its connection is closed
+    // (its body is never read), which also releases the backend's in-flight slot.
+    const up = this.upstream;
+    this.upstream = null;
+    up?.destroy();
+    this.obs?.attemptEnd('RRP_ERR_UPSTREAM_BAD_RESPONSE');
+    this.attemptOn(next);
+    return true;
   }
 
   // ---- upstream events -------------------------------------------------------------------
@@ -285,6 +379,8 @@ export class Exchange implements UpstreamHandler {
     const ctx = this.ctx;
     const client11 = this.head.versionMinor === 1;
     this.obs?.attemptResponse(head.status);
+    if (this.backend !== null) this.ctx.resilience?.health.recordStatus(this.backend, head.status);
+    if (this.retryGatewayError(head.status)) return;
     const t = this.ticket;
     if (t !== null) {
       const action = t.onResponseHead(head.status, head.reason, head.headers);
@@ -399,12 +495,34 @@ export class Exchange implements UpstreamHandler {
     this.lastError = err;
     this.lastWasReused = up !== null && up.uses > 1;
     this.obs?.attemptEnd(err.code);
+    this.reportFailure(err);
     if (this.mayRetry(err, responseStarted)) {
       this.attempt();
       return;
     }
     this.upstreamEndedAt = performance.now();
     this.upstreamFailed(err);
+  }
+
+  /** Tells passive health what the backend did; the reuse race is ours, not the backend's. */
+  private reportFailure(err: ProxyError): void {
+    const health = this.ctx.resilience?.health;
+    const b = this.backend;
+    if (health === undefined || b === null) return;
+    switch (err.code) {
+      case 'RRP_ERR_UPSTREAM_CONNECT':
+        health.recordFailure(b, 'connect');
+        return;
+      case 'RRP_ERR_UPSTREAM_TIMEOUT':
+        health.recordFailure(b, 'timeout');
+        return;
+      case 'RRP_ERR_UPSTREAM_RESET':
+      case 'RRP_ERR_UPSTREAM_BAD_RESPONSE':
+        if (!this.lastWasReused) health.recordFailure(b, 'reset');
+        return;
+      default:
+        return;
+    }
   }
 
   /** No usable response from any backend: the cache may still answer (stale-if-error). */
@@ -576,6 +694,14 @@ export class Exchange implements UpstreamHandler {
     this.finished = true;
     const ctx = this.ctx;
     ctx.stats.activeRequests--;
+    if (this.capacityWaiter !== null) {
+      this.capacityWaiter.cancel();
+      this.capacityWaiter = null;
+    }
+    if (this.retryTokens > 0) {
+      ctx.resilience?.budget.release(this.retryTokens);
+      this.retryTokens = 0;
+    }
     if (this.ticket !== null) {
       // Releases coalesced waiters; aborts a collector whose body did not complete.
       this.collector = null;

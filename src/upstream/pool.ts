@@ -9,6 +9,8 @@ export interface PoolOptions {
   activeIdleMs: number;
   maxIdle: number;
   limits: CodecLimits;
+  /** Called after any connection stops being active (limits.maxInFlightPerBackend waiters). */
+  onRelease?: () => void;
 }
 
 /**
@@ -62,9 +64,10 @@ export class UpstreamPool implements ConnectionOwner {
     this.active--;
     if (!reusable || this.retired || this.idle.length >= this.opts.maxIdle) {
       conn.destroy();
-      return;
+    } else {
+      this.idle.push(conn);
     }
-    this.idle.push(conn);
+    this.opts.onRelease?.();
   }
 
   /** Called by a connection that closed; it may be idle here or still counted active. */
@@ -96,6 +99,11 @@ export class PoolRegistry {
       this.pools.set(backend.id, pool);
     }
     return pool;
+  }
+
+  /** Requests in flight to a backend: connections of its pool handed out and not released. */
+  activeOf(id: string): number {
+    return this.pools.get(id)?.active ?? 0;
   }
 
   /** Retires pools whose backend left: idle sockets closed now, busy ones closed when done. */

@@ -93,7 +93,7 @@ describe('sources and precedence', () => {
       [
         '--log-level=debug',
         '--strategy',
-        'round-robin',
+        'least-request',
         '--via-name',
         'edge-1',
         '--admin=[::1]:0',
@@ -105,7 +105,7 @@ describe('sources and precedence', () => {
       {},
     );
     expect(config.log.level).toBe('debug');
-    expect(config.strategy).toBe('round-robin');
+    expect(config.strategy.name).toBe('least-request');
     expect(config.headers.viaName).toBe('edge-1');
     expect(config.admin).toEqual({ host: '::1', port: 0 });
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 8080 });

@@ -71,6 +71,19 @@ describe('file: value types', () => {
       /'loud'; expected one of 'fatal', 'error', 'warn', 'info'/,
     ],
     [['strategy: random'], 'strategy', 1, /expected one of 'round-robin'/],
+    [['strategy:', '  name: random'], 'strategy.name', 2, /expected one of 'round-robin'/],
+    [
+      ['strategy:', '  outlier:', '    maxEjectedPercent: 101'],
+      'strategy.outlier.maxEjectedPercent',
+      3,
+      /expected an integer 0\.\.100/,
+    ],
+    [
+      ['strategy:', '  healthCheck:', '    path: health'],
+      'strategy.healthCheck.path',
+      3,
+      /must start with '\/'/,
+    ],
     [
       ['discovery:', '  mode: consul'],
       'discovery.mode',

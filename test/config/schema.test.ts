@@ -65,7 +65,6 @@ describe('the schema covers the Config shape', () => {
       backends: '127.0.0.1:3',
     };
     for (const f of FIELDS) {
-      if (f.key === 'strategy') continue; // only one strategy exists so far
       const def = getPath(DEFAULT_CONFIG, f.key);
       const candidates = [
         samples[f.key],
@@ -77,7 +76,7 @@ describe('the schema covers the Config shape', () => {
         f.kind.type === 'list of CIDR' ? '10.0.0.0/8' : undefined,
         f.kind.type.includes(' | ') ? f.kind.type.split(' | ').find((v) => v !== def) : undefined,
         f.kind.type === 'string'
-          ? f.key.endsWith('PathPrefix')
+          ? f.key.endsWith('PathPrefix') || f.key.endsWith('.path')
             ? '/x'
             : f.key === 'tracing.endpoint'
               ? 'http://127.0.0.1:1'
