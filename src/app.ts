@@ -1,13 +1,21 @@
 import { BackendSet } from './balancer/backend';
-import { Resilience } from './balancer/resilience';
+import type { Balancer } from './balancer/balancer';
+import { RoundRobinBalancer } from './balancer/round-robin';
 import { cachePurgeRoute, HttpCache } from './cache';
 import { CidrSet } from './config/cidr';
+import { packageVersion } from './config/load';
 import type { Config } from './config/types';
 import type { Discovery } from './discovery/discovery';
+import { KubernetesDiscovery } from './discovery/kubernetes';
 import type { CodecLimits } from './http';
 import { AdminServer } from './observability/admin-server';
+import { combineObservers } from './observability/composite-observer';
+import { redactConfig } from './observability/effective-config';
 import type { Logger } from './observability/logger';
-import type { ProxyContext } from './proxy/context';
+import { ProxyMetrics } from './observability/metrics';
+import { metricsRoute } from './observability/metrics-route';
+import { setupTracing } from './observability/tracing';
+import type { ProxyContext, ProxyStats } from './proxy/context';
 import { backgroundFetcher } from './proxy/background-revalidation';
 import { ProxyServer } from './proxy/server';
 import { PoolRegistry } from './upstream/pool';
@@ -31,6 +39,13 @@ export function codecLimitsOf(config: Config): CodecLimits {
   };
 }
 
+function createBalancer(config: Config): Balancer {
+  switch (config.strategy) {
+    case 'round-robin':
+      return new RoundRobinBalancer();
+  }
+}
+
 /**
  * Wires the parts: discovery pushes BackendSets into the balancer and the pool registry; the
  * proxy server serves the public port; the admin server reports health and readiness.
@@ -40,35 +55,47 @@ export async function startProxy(
   logger: Logger,
   discovery: Discovery,
 ): Promise<RunningProxy> {
+  logger.info({ config: redactConfig(config) }, 'effective config');
   const codecLimits = codecLimitsOf(config);
-  const pools: PoolRegistry = new PoolRegistry({
-    // A released slot may let a request waiting for limits.maxInFlightPerBackend go.
-    onRelease: () => resilience.slotReleased(),
+  const balancer = createBalancer(config);
+  const pools = new PoolRegistry({
     connectTimeoutMs: config.timeouts.connect,
     keepAliveMs: config.timeouts.upstreamKeepAlive,
     activeIdleMs: config.timeouts.upstreamIdle,
     maxIdle: config.limits.maxIdlePerBackend,
     limits: codecLimits,
   });
-  // Strategy, passive/active health, in-flight limit and retry budget (src/balancer).
-  const resilience = new Resilience(config, { load: (b) => pools.activeOf(b.id) });
-  const balancer = resilience.balancer;
   const cache = config.cache.enabled
     ? new HttpCache(config.cache, {
         backgroundFetch: backgroundFetcher({ config, balancer, pools }),
       })
     : null;
+  // Off (null, nothing loaded) unless tracing.endpoint or OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = await setupTracing(config.tracing, process.env, logger, {
+    serviceVersion: packageVersion(),
+  });
+  const stats: ProxyStats = { requests: 0, activeRequests: 0, clientConnections: 0, errors: 0 };
+  const metrics = new ProxyMetrics(
+    {
+      stats,
+      pools: () => pools.all(),
+      discovery: discovery instanceof KubernetesDiscovery ? () => discovery.status() : null,
+      cache: () => cache?.snapshot() ?? null,
+      traceExport: tracing === null ? null : () => tracing.exportStats(),
+    },
+    { processMetrics: true },
+  );
   const ctx: ProxyContext = {
     config,
     codecLimits,
     balancer,
     pools,
-    resilience,
     logger,
     trusted:
       config.headers.trustedProxies.length > 0 ? new CidrSet(config.headers.trustedProxies) : null,
-    stats: { requests: 0, activeRequests: 0, clientConnections: 0, errors: 0 },
-    observer: null,
+    stats,
+    observer:
+      tracing === null ? metrics.observer : combineObservers(metrics.observer, tracing.observer),
     cache,
     draining: false,
   };
@@ -76,8 +103,9 @@ export async function startProxy(
   let backendSet = BackendSet.EMPTY;
   const onUpdate = (set: BackendSet): void => {
     backendSet = set;
-    resilience.update(set);
+    balancer.update(set);
     pools.sync(set);
+    metrics.onBackendSet(set);
     logger.info({ backends: set.backends.map((b) => b.id) }, 'backend set updated');
   };
 
@@ -92,12 +120,6 @@ export async function startProxy(
     },
     backends: () => ({
       strategy: balancer.strategy,
-      retryBudget: {
-        active: resilience.budget.active,
-        limit: resilience.budget.limit(ctx.stats.activeRequests),
-        denied: resilience.budget.denied,
-      },
-      queued: resilience.queue.length,
       backends: backendSet.backends.map((b) => {
         let active = 0;
         let idle = 0;
@@ -114,14 +136,16 @@ export async function startProxy(
           weight: b.weight,
           pod: b.pod ?? null,
           zone: b.zone ?? null,
+          state: b.terminating === true ? 'terminating' : 'serving',
           inFlight: active,
           idleConnections: idle,
-          health: resilience.stateOf(b),
+          totals: metrics.backendTotals(b.id),
         };
       }),
     }),
   });
 
+  admin.addRoute(metricsRoute(metrics));
   if (cache !== null && (config.cache.purgeToken !== '' || config.cache.purgeTokenFile !== '')) {
     admin.addRoute(
       cachePurgeRoute(cache, {
@@ -161,8 +185,8 @@ export async function startProxy(
         );
         server.destroyAll();
       }
-      resilience.stop();
       pools.closeAll();
+      await tracing?.shutdown();
       await discovery.stop();
       await admin.close();
       logger.info('stopped');
