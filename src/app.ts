@@ -1,6 +1,5 @@
 import { BackendSet } from './balancer/backend';
-import type { Balancer } from './balancer/balancer';
-import { RoundRobinBalancer } from './balancer/round-robin';
+import { Resilience } from './balancer/resilience';
 import { cachePurgeRoute, HttpCache } from './cache';
 import { CidrSet } from './config/cidr';
 import { packageVersion } from './config/load';
@@ -39,13 +38,6 @@ export function codecLimitsOf(config: Config): CodecLimits {
   };
 }
 
-function createBalancer(config: Config): Balancer {
-  switch (config.strategy) {
-    case 'round-robin':
-      return new RoundRobinBalancer();
-  }
-}
-
 /**
  * Wires the parts: discovery pushes BackendSets into the balancer and the pool registry; the
  * proxy server serves the public port; the admin server reports health and readiness.
@@ -57,14 +49,18 @@ export async function startProxy(
 ): Promise<RunningProxy> {
   logger.info({ config: redactConfig(config) }, 'effective config');
   const codecLimits = codecLimitsOf(config);
-  const balancer = createBalancer(config);
-  const pools = new PoolRegistry({
+  const pools: PoolRegistry = new PoolRegistry({
+    // A released slot may let a request waiting for limits.maxInFlightPerBackend go.
+    onRelease: () => resilience.slotReleased(),
     connectTimeoutMs: config.timeouts.connect,
     keepAliveMs: config.timeouts.upstreamKeepAlive,
     activeIdleMs: config.timeouts.upstreamIdle,
     maxIdle: config.limits.maxIdlePerBackend,
     limits: codecLimits,
   });
+  // Strategy, passive/active health, in-flight limit and retry budget (src/balancer).
+  const resilience = new Resilience(config, { load: (b) => pools.activeOf(b.id) });
+  const balancer = resilience.balancer;
   const cache = config.cache.enabled
     ? new HttpCache(config.cache, {
         backgroundFetch: backgroundFetcher({ config, balancer, pools }),
@@ -90,6 +86,7 @@ export async function startProxy(
     codecLimits,
     balancer,
     pools,
+    resilience,
     logger,
     trusted:
       config.headers.trustedProxies.length > 0 ? new CidrSet(config.headers.trustedProxies) : null,
@@ -103,7 +100,7 @@ export async function startProxy(
   let backendSet = BackendSet.EMPTY;
   const onUpdate = (set: BackendSet): void => {
     backendSet = set;
-    balancer.update(set);
+    resilience.update(set);
     pools.sync(set);
     metrics.onBackendSet(set);
     logger.info({ backends: set.backends.map((b) => b.id) }, 'backend set updated');
@@ -120,6 +117,12 @@ export async function startProxy(
     },
     backends: () => ({
       strategy: balancer.strategy,
+      retryBudget: {
+        active: resilience.budget.active,
+        limit: resilience.budget.limit(ctx.stats.activeRequests),
+        denied: resilience.budget.denied,
+      },
+      queued: resilience.queue.length,
       backends: backendSet.backends.map((b) => {
         let active = 0;
         let idle = 0;
@@ -139,6 +142,7 @@ export async function startProxy(
           state: b.terminating === true ? 'terminating' : 'serving',
           inFlight: active,
           idleConnections: idle,
+          health: resilience.stateOf(b),
           totals: metrics.backendTotals(b.id),
         };
       }),
@@ -185,6 +189,7 @@ export async function startProxy(
         );
         server.destroyAll();
       }
+      resilience.stop();
       pools.closeAll();
       await tracing?.shutdown();
       await discovery.stop();
