@@ -92,6 +92,13 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'disable the response cache',
   },
   {
+    name: '--workers',
+    form: 'value',
+    key: 'limits.workers',
+    meta: 'N',
+    help: 'proxy processes sharing the listen port (default 1)',
+  },
+  {
     name: '--via-name',
     form: 'value',
     key: 'headers.viaName',

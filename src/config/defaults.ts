@@ -55,14 +55,19 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     maxChunkLineBytes: 4 * KiB,
     maxTrailerBytes: 16 * KiB,
     maxTries: 3,
-    // Envoy's retry budget defaults: 20 % of active requests, 3 concurrent retries always.
-    retryBudgetPercent: 20,
+    // Envoy's budget shape (3 concurrent retries always, as min_retry_concurrency) with a wider
+    // share than its 20 %: one backend of three dying resets a third of the requests in flight
+    // at once, and those must all be retried; a fleet-wide failure is still capped at 1.5
+    // attempts per request instead of limits.maxTries.
+    retryBudgetPercent: 50,
     retryBudgetMinConcurrency: 3,
     retryGatewayErrors: true,
     maxInFlightPerBackend: 0,
     replayBufferBytes: 64 * KiB,
     maxIdlePerBackend: 128,
     maxPipelineBytes: 64 * KiB,
+    // One process per pod: in Kubernetes, scale with replicas (README, "Workers").
+    workers: 1,
   },
   headers: {
     trustedProxies: [],

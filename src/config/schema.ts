@@ -259,6 +259,11 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze([
     size(1),
     'Unread pipelined bytes buffered per client before pausing it.',
   ),
+  field(
+    'limits.workers',
+    integer(1, 64),
+    'Proxy processes sharing the listen port (node:cluster); 1 = a single process.',
+  ),
 
   field('headers.trustedProxies', cidrList(), 'CIDRs or IPs whose X-Forwarded-* are believed.'),
   field(

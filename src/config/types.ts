@@ -114,6 +114,11 @@ export interface LimitsConfig {
   maxIdlePerBackend: number;
   /** Unread pipelined bytes buffered per client before its socket is paused. */
   maxPipelineBytes: number;
+  /**
+   * Proxy processes (node:cluster) sharing the listen socket; 1 = one process, no cluster. The
+   * CPU a pod may use is a resource bound like the others here (src/cluster).
+   */
+  workers: number;
 }
 
 export interface HeadersConfig {
