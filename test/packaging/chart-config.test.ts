@@ -129,6 +129,11 @@ test('the purge token file in the config is the mounted Secret key', async () =>
   expect(off.config.cache.purgeTokenFile).toBe('');
 });
 
+test('a pass-through strategy reaches the loader', async () => {
+  const { config } = await loadRendered({ set: { 'config.strategy': 'round-robin' } });
+  expect(config.strategy).toEqual(expect.objectContaining({ name: 'round-robin' }));
+});
+
 test('tracing endpoint from values lands in the config', async () => {
   const { config } = await loadRendered({
     set: { 'tracing.endpoint': 'http://otel-collector:4318' },
