@@ -7,7 +7,7 @@ import type { Config } from './config/types';
 import type { Discovery } from './discovery/discovery';
 import { KubernetesDiscovery } from './discovery/kubernetes';
 import type { CodecLimits } from './http';
-import { AdminServer } from './observability/admin-server';
+import { AdminServer, type AdminSource } from './observability/admin-server';
 import { combineObservers } from './observability/composite-observer';
 import { redactConfig } from './observability/effective-config';
 import type { Logger } from './observability/logger';
@@ -22,9 +22,18 @@ import { PoolRegistry } from './upstream/pool';
 export interface RunningProxy {
   readonly ctx: ProxyContext;
   readonly address: { host: string; port: number };
+  /** In a cluster worker: the primary's, which answers for the pod (src/cluster). */
   readonly adminAddress: { host: string; port: number };
+  /** What the admin endpoints report; a cluster primary asks each worker for it. */
+  readonly adminSource: AdminSource;
+  readonly metrics: ProxyMetrics;
   /** SIGTERM path: unready, optional delay, stop accepting, drain, close. Resolves when done. */
   shutdown(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** false in a cluster worker: no admin listener, the primary serves the pod's (src/cluster). */
+  readonly serveAdmin?: boolean;
 }
 
 export function codecLimitsOf(config: Config): CodecLimits {
@@ -46,6 +55,7 @@ export async function startProxy(
   config: Config,
   logger: Logger,
   discovery: Discovery,
+  opts: StartOptions = {},
 ): Promise<RunningProxy> {
   logger.info({ config: redactConfig(config) }, 'effective config');
   const codecLimits = codecLimitsOf(config);
@@ -160,7 +170,10 @@ export async function startProxy(
   }
 
   let listening = false;
-  const adminAddr = await admin.listen(config.admin.host, config.admin.port);
+  const adminAddr =
+    opts.serveAdmin === false
+      ? { address: config.admin.host, port: config.admin.port }
+      : await admin.listen(config.admin.host, config.admin.port);
   await discovery.start(onUpdate);
   const addr = await server.listen(config.listen.host, config.listen.port);
   listening = true;
@@ -201,6 +214,8 @@ export async function startProxy(
     ctx,
     address: { host: addr.address, port: addr.port },
     adminAddress: { host: adminAddr.address, port: adminAddr.port },
+    adminSource: admin.source,
+    metrics,
     shutdown,
   };
 }

@@ -24,7 +24,8 @@ export class AdminServer {
   private readonly server: http.Server;
   private readonly routes: AdminRoute[] = [];
 
-  constructor(private readonly source: AdminSource) {
+  /** Public so a cluster worker can answer its primary with the same views (src/cluster). */
+  constructor(readonly source: AdminSource) {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5000;
   }
