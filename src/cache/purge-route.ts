@@ -3,10 +3,13 @@ import { readFile } from 'node:fs/promises';
 import type * as http from 'node:http';
 import type { AdminRoute } from '../observability/admin-server';
 
-/** What the purge route acts on: the cache of this process. */
+/**
+ * What the purge route acts on: the cache of this process, or (a Promise) the caches of the
+ * workers of a --workers primary (src/cluster).
+ */
 export interface Purgeable {
-  purge(target: string): number;
-  purgeAll(): number;
+  purge(target: string): number | Promise<number>;
+  purgeAll(): number | Promise<number>;
 }
 
 export interface PurgeRouteOptions {
@@ -51,7 +54,7 @@ export function cachePurgeRoute(cache: Purgeable, opts: PurgeRouteOptions): Admi
       return true;
     }
     if (isPurge) {
-      send(res, 200, { purged: cache.purge(url) });
+      send(res, 200, { purged: await cache.purge(url) });
       return true;
     }
     let body: unknown;
@@ -66,7 +69,7 @@ export function cachePurgeRoute(cache: Purgeable, opts: PurgeRouteOptions): Admi
       send(res, 400, { error: target });
       return true;
     }
-    const purged = target.all ? cache.purgeAll() : cache.purge(target.url);
+    const purged = await (target.all ? cache.purgeAll() : cache.purge(target.url));
     send(res, 200, { purged });
     return true;
   };
