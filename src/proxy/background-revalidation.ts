@@ -91,6 +91,10 @@ class BackgroundRevalidation implements UpstreamHandler {
 
   onUpstreamDrain(): void {}
 
+  beginOutputBatch(): void {}
+
+  endOutputBatch(): void {}
+
   onResponseHead(head: ResponseHead, _framing: BodyFraming): void {
     const action = this.ticket.onResponseHead(head.status, head.reason, head.headers);
     if (action.kind === 'collect') this.collector = action.collector;

@@ -50,6 +50,7 @@ export class ClientConnection implements BodySink, DeadlineTarget {
   private peerEnded = false;
   private drainRequested = false;
   private corked = false;
+  private batching = false;
   /** DeadlineTarget: when the current timeout fires (performance.now()), 0 for none. */
   deadline = 0;
   /** When > 0, activity pushes the deadline this far ahead (an inactivity timeout). */
@@ -250,7 +251,7 @@ export class ClientConnection implements BodySink, DeadlineTarget {
     const s = this.socket;
     if (this.state === State.Closed) return true;
     if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
-    if (!this.corked) {
+    if (!this.corked && !this.batching) {
       this.corked = true;
       s.cork();
       process.nextTick(this.uncorkBound);
@@ -260,6 +261,19 @@ export class ClientConnection implements BodySink, DeadlineTarget {
 
   private uncork(): void {
     this.corked = false;
+    this.socket.uncork();
+  }
+
+  /** Starts a batch of writes that leave together (see UpstreamHandler.beginOutputBatch). */
+  beginBatch(): void {
+    if (this.batching || this.corked) return;
+    this.batching = true;
+    this.socket.cork();
+  }
+
+  endBatch(): void {
+    if (!this.batching) return;
+    this.batching = false;
     this.socket.uncork();
   }
 

@@ -357,6 +357,14 @@ export class Exchange implements UpstreamHandler {
     }
   }
 
+  beginOutputBatch(): void {
+    this.conn.beginBatch();
+  }
+
+  endOutputBatch(): void {
+    this.conn.endBatch();
+  }
+
   onUpstreamDrain(): void {
     this.conn.resumeFor('upstream');
   }

@@ -26,6 +26,12 @@ export interface UpstreamHandler extends BodySink {
   onUpstreamError(err: ProxyError, responseStarted: boolean): void;
   /** The upstream socket can take more request body. */
   onUpstreamDrain(): void;
+  /**
+   * Brackets the processing of one read from the backend, so that everything it produces for
+   * the client (head, chunk framing, data) leaves in one writev.
+   */
+  beginOutputBatch(): void;
+  endOutputBatch(): void;
 }
 
 /** Where a connection goes back to when its exchange is done. */
@@ -206,6 +212,7 @@ export class UpstreamConnection implements DeadlineTarget {
     }
     this.responseStarted = true;
     if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
+    h.beginOutputBatch();
     try {
       this.consume(chunk, h);
     } catch (err) {
@@ -216,6 +223,8 @@ export class UpstreamConnection implements DeadlineTarget {
             : new ProxyError('RRP_ERR_UPSTREAM_BAD_RESPONSE', err.detail)
           : new ProxyError('RRP_ERR_UPSTREAM_BAD_RESPONSE', String(err));
       this.fail(e);
+    } finally {
+      h.endOutputBatch();
     }
   }
 
