@@ -87,6 +87,11 @@ export async function startProxy(
       pools: () => pools.all(),
       discovery: discovery instanceof KubernetesDiscovery ? () => discovery.status() : null,
       cache: () => cache?.snapshot() ?? null,
+      health: (b) => resilience.stateOf(b),
+      resilience: () => ({
+        retriesDenied: resilience.budget.denied,
+        queued: resilience.queue.length,
+      }),
       traceExport: tracing === null ? null : () => tracing.exportStats(),
     },
     { processMetrics: true },

@@ -31,8 +31,40 @@ export interface MetricsSources {
   readonly discovery: (() => DiscoveryView) | null;
   /** Cache counters (HttpCache.snapshot()), or null when the cache is disabled. */
   cache(): CacheView | null;
+  /** Health of a backend (src/balancer resilience); absent: every backend counts as healthy. */
+  readonly health?: ((b: Backend) => HealthView) | null;
+  /** Retry budget and in-flight queue counters (src/balancer resilience), when present. */
+  readonly resilience?: (() => ResilienceView) | null;
   /** Span export counters when tracing is on; null when off (no such series then). */
   readonly traceExport?: (() => TraceExportView) | null;
+}
+
+export interface HealthView {
+  /** Passing active checks (or not checked). */
+  readonly activeHealthy: boolean;
+  /** Epoch ms the current passive ejection ends, or null. */
+  readonly ejectedUntil: number | null;
+}
+
+export type BackendState = 'healthy' | 'ejected' | 'unhealthy' | 'terminating';
+
+/** One state per backend; the first that applies: terminating, ejected, unhealthy, healthy. */
+export function backendState(
+  b: Backend,
+  health: ((b: Backend) => HealthView) | null,
+): BackendState {
+  if (b.terminating === true) return 'terminating';
+  if (health === null) return 'healthy';
+  const h = health(b);
+  if (h.ejectedUntil !== null) return 'ejected';
+  return h.activeHealthy ? 'healthy' : 'unhealthy';
+}
+
+export interface ResilienceView {
+  /** Retries refused by the retry budget since start. */
+  readonly retriesDenied: number;
+  /** Requests waiting for a backend below limits.maxInFlightPerBackend. */
+  readonly queued: number;
 }
 
 export interface TraceExportView {
@@ -260,35 +292,33 @@ export class ProxyMetrics {
 
     // ---- backends and discovery ----------------------------------------------------------
     const current = (): readonly Backend[] => this.backendSet?.backends ?? [];
+    const health = sources.health ?? null;
+    const stateOf = (b: Backend): BackendState => backendState(b, health);
     new Gauge({
       name: 'rrproxy_backends',
-      help: 'Backends in the current set, by state (terminating: fallback only).',
+      help: 'Backends in the current set by state: healthy, ejected (passive), unhealthy (active checks), terminating (fallback only).',
       labelNames: ['state'],
       registers,
       collect() {
-        let terminating = 0;
-        const all = current();
-        for (const b of all) if (b.terminating === true) terminating++;
-        this.set({ state: 'serving' }, all.length - terminating);
-        this.set({ state: 'terminating' }, terminating);
+        const counts: Record<BackendState, number> = {
+          healthy: 0,
+          ejected: 0,
+          unhealthy: 0,
+          terminating: 0,
+        };
+        for (const b of current()) counts[stateOf(b)]++;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     });
     new Gauge({
       name: 'rrproxy_backend_state',
-      help: 'One series per backend in the set, valued 1, with its pod and state.',
+      help: 'One series per backend in the set, valued 1, with its pod and state (see rrproxy_backends).',
       labelNames: ['backend', 'pod', 'state'],
       registers,
       collect() {
         this.reset();
         for (const b of current())
-          this.set(
-            {
-              backend: b.id,
-              pod: b.pod ?? '',
-              state: b.terminating === true ? 'terminating' : 'serving',
-            },
-            1,
-          );
+          this.set({ backend: b.id, pod: b.pod ?? '', state: stateOf(b) }, 1);
       },
     });
     const updates = (): number => this.setUpdates;
@@ -305,6 +335,26 @@ export class ProxyMetrics {
 
     // ---- cache ---------------------------------------------------------------------------
     if (sources.cache() !== null) this.registerCacheMetrics();
+    const resilience = sources.resilience ?? null;
+    if (resilience !== null) {
+      new Counter({
+        name: 'rrproxy_retries_denied_total',
+        help: 'Retries refused by the retry budget.',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(resilience().retriesDenied);
+        },
+      });
+      new Gauge({
+        name: 'rrproxy_backend_queue_waiting',
+        help: 'Requests waiting for a backend below limits.maxInFlightPerBackend.',
+        registers,
+        collect() {
+          this.set(resilience().queued);
+        },
+      });
+    }
     const traceExport = sources.traceExport ?? null;
     if (traceExport !== null) {
       new Counter({

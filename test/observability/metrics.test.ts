@@ -3,6 +3,7 @@ import {
   ProxyMetrics,
   type CacheView,
   type DiscoveryView,
+  type HealthView,
   type PoolView,
 } from '../../src/observability/metrics';
 import type { RequestEndEvent } from '../../src/proxy/observer';
@@ -124,7 +125,8 @@ test('upstream errors by code, retries, connections and backend state', async ()
   expect(sampleValue(s, 'rrproxy_upstream_connections_opened_total', { backend: a.id })).toBe(9);
   expect(sampleValue(s, 'rrproxy_client_connections', {})).toBe(7);
   expect(sampleValue(s, 'rrproxy_requests_in_flight', {})).toBe(1);
-  expect(sampleValue(s, 'rrproxy_backends', { state: 'serving' })).toBe(1);
+  expect(sampleValue(s, 'rrproxy_backends', { state: 'healthy' })).toBe(1);
+  expect(sampleValue(s, 'rrproxy_backends', { state: 'ejected' })).toBe(0);
   expect(sampleValue(s, 'rrproxy_backends', { state: 'terminating' })).toBe(1);
   expect(
     sampleValue(s, 'rrproxy_backend_state', { backend: b.id, pod: 'web-b', state: 'terminating' }),
@@ -192,4 +194,36 @@ test('without a cache or Kubernetes discovery those series are absent', async ()
   expect(s.types.has('rrproxy_discovery_last_event_age_seconds')).toBe(false);
   expect(s.types.has('rrproxy_discovery_state')).toBe(false);
   expect(sampleValue(s, 'rrproxy_discovery_updates_total', {})).toBe(0);
+});
+
+test('backend health state from the resilience layer', async () => {
+  const c = makeBackend({ host: '10.0.0.3', port: 80 });
+  const health = new Map<string, HealthView>([
+    [a.id, { activeHealthy: true, ejectedUntil: 123 }],
+    [c.id, { activeHealthy: false, ejectedUntil: null }],
+  ]);
+  const m = new ProxyMetrics({
+    stats: { clientConnections: 0, activeRequests: 0 },
+    pools: () => [],
+    discovery: null,
+    cache: () => null,
+    health: (x) => health.get(x.id) ?? { activeHealthy: true, ejectedUntil: null },
+    resilience: () => ({ retriesDenied: 4, queued: 2 }),
+  });
+  m.onBackendSet(new BackendSet([a, b, c]));
+  const s = parsePrometheusText(await m.render());
+  expect(
+    sampleValue(s, 'rrproxy_backend_state', { backend: a.id, pod: 'web-a', state: 'ejected' }),
+  ).toBe(1);
+  expect(
+    sampleValue(s, 'rrproxy_backend_state', { backend: c.id, pod: '', state: 'unhealthy' }),
+  ).toBe(1);
+  expect(sampleValue(s, 'rrproxy_backends', { state: 'ejected' })).toBe(1);
+  expect(sampleValue(s, 'rrproxy_backends', { state: 'unhealthy' })).toBe(1);
+  expect(sampleValue(s, 'rrproxy_backends', { state: 'terminating' })).toBe(1);
+  expect(sampleValue(s, 'rrproxy_backends', { state: 'healthy' })).toBe(0);
+  expect(sampleValue(s, 'rrproxy_retries_denied_total', {})).toBe(4);
+  expect(sampleValue(s, 'rrproxy_backend_queue_waiting', {})).toBe(2);
+  // One state series per backend, never two.
+  expect(s.samples.filter((x) => x.name === 'rrproxy_backend_state')).toHaveLength(3);
 });
