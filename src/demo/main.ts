@@ -22,6 +22,8 @@ async function demo(): Promise<void> {
     '--admin',
     `${host}:9901`,
     '--log-pretty',
+    // The cache is on in the demo: the replica pages are no-store, so round robin stays visible.
+    '--cache',
     ...ports.flatMap((p) => ['--backend', `${host}:${p}`]),
     ...process.argv.slice(2),
   ];

@@ -61,7 +61,7 @@ test('default values: accepted, listening where the container ports and probes p
     'terminationGracePeriodSeconds',
   );
   expect(grace * 1000).toBeGreaterThan(config.timeouts.drain + config.timeouts.shutdownDelay);
-  expect(config.cache.enabled).toBe(false);
+  expect(config.cache.enabled).toBe(true); // on in the chart (issue 3); the binary default is off
   expect(config.cache.maxBytes).toBe(64 * 1024 * 1024);
   expect(config.log.level).toBe('info');
   expect(config.tracing.endpoint).toBe('');
