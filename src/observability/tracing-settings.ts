@@ -16,6 +16,8 @@ export interface TracingSettings {
     'config' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_EXPORTER_OTLP_ENDPOINT';
   readonly serviceName: string;
   readonly sampler: SamplerSpec;
+  /** An OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL other than http/json, which is not honoured. */
+  readonly ignoredProtocol: string | null;
 }
 
 /**
@@ -40,6 +42,7 @@ export function resolveTracingSettings(cfg: TracingConfig, env: Env): TracingSet
     ...endpoint,
     serviceName: resolveServiceName(cfg, env),
     sampler: resolveSampler(cfg, env),
+    ignoredProtocol: ignoredProtocol(env),
   };
 }
 
@@ -101,6 +104,14 @@ function resolveSampler(cfg: TracingConfig, env: Env): SamplerSpec {
       // parentbased_traceidratio, unset, or a sampler we do not implement (jaeger_remote...).
       return { parentBased: true, ratio };
   }
+}
+
+/** The exporter sends OTLP/HTTP with JSON; a request for protobuf or gRPC is reported, not met. */
+function ignoredProtocol(env: Env): string | null {
+  const p = (
+    env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? env['OTEL_EXPORTER_OTLP_PROTOCOL']
+  )?.trim();
+  return p === undefined || p === '' || p === 'http/json' ? null : p;
 }
 
 function parseRatio(raw: string | undefined): number | null {

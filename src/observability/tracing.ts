@@ -81,6 +81,12 @@ export async function setupTracing(
     instrumentations: [],
   });
   sdk.start();
+  if (settings.ignoredProtocol !== null) {
+    logger.warn(
+      { protocol: settings.ignoredProtocol },
+      'tracing: only OTLP/HTTP with JSON (http/json) is sent; the requested protocol is ignored',
+    );
+  }
   logger.info(
     {
       endpoint: redactUrl(settings.url),

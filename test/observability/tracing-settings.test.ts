@@ -104,4 +104,23 @@ describe('resolveTracingSettings', () => {
     );
     expect(describeSampler({ parentBased: false, ratio: 0 })).toBe('always_off');
   });
+
+  test('a protocol other than http/json is reported as ignored', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    expect(resolveTracingSettings(CFG, env)?.ignoredProtocol).toBeNull();
+    expect(
+      resolveTracingSettings(CFG, { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })
+        ?.ignoredProtocol,
+    ).toBeNull();
+    expect(
+      resolveTracingSettings(CFG, { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })?.ignoredProtocol,
+    ).toBe('grpc');
+    expect(
+      resolveTracingSettings(CFG, {
+        ...env,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      })?.ignoredProtocol,
+    ).toBe('http/protobuf');
+  });
 });
