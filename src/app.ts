@@ -1,6 +1,6 @@
 import { BackendSet } from './balancer/backend';
 import { Resilience } from './balancer/resilience';
-import { cachePurgeRoute, HttpCache } from './cache';
+import { cachePurgeRoute, cacheStatsRoute, HttpCache } from './cache';
 import { CidrSet } from './config/cidr';
 import { packageVersion } from './config/load';
 import type { Config } from './config/types';
@@ -165,13 +165,15 @@ export async function startProxy(
   });
 
   admin.addRoute(metricsRoute(metrics));
-  if (cache !== null && (config.cache.purgeToken !== '' || config.cache.purgeTokenFile !== '')) {
+  if (cache !== null) {
+    // The purge route answers 404 by itself while no token is configured.
     admin.addRoute(
       cachePurgeRoute(cache, {
         token: config.cache.purgeToken,
         tokenFile: config.cache.purgeTokenFile,
       }),
     );
+    admin.addRoute(cacheStatsRoute(cache));
   }
 
   let listening = false;
