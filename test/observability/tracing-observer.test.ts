@@ -226,3 +226,27 @@ test('splitHost: name, name:port, [v6]:port, and the local address without a Hos
   expect(splitHost('[::1]', '::1', 80)).toEqual(['::1', 80]);
   expect(splitHost(null, '10.0.0.1', 8080)).toEqual(['10.0.0.1', 8080]);
 });
+
+test('an unsampled incoming parent is respected: nothing recorded, the same trace id goes on, flags 00', () => {
+  const { exporter, observer } = setup(1);
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const headers = HeaderList.from([['traceparent', `00-${traceId}-b7ad6b7169203331-00`]]);
+  const obs = observer.requestStart(startEvent({ headers }))!;
+  expect(obs.traceId).toBe(traceId);
+  expect(obs.attemptStart(pod, true)).toMatch(
+    new RegExp(`^traceparent: 00-${traceId}-[0-9a-f]{16}-00\\r\\n$`),
+  );
+  obs.attemptEnd('ok');
+  obs.requestEnd(endEvent());
+  expect(exporter.getFinishedSpans()).toHaveLength(0);
+});
+
+test('a malformed incoming traceparent starts a new trace', () => {
+  const { exporter, observer } = setup();
+  const headers = HeaderList.from([['traceparent', '00-zzzz-not-a-trace-01']]);
+  const obs = observer.requestStart(startEvent({ headers }))!;
+  expect(obs.traceId).toMatch(/^[0-9a-f]{32}$/);
+  obs.requestEnd(endEvent());
+  const [server] = exporter.getFinishedSpans();
+  expect(server!.parentSpanContext).toBeUndefined();
+});
