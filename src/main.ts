@@ -26,6 +26,9 @@ async function main(): Promise<number> {
     throw err;
   }
 
+  // --workers N: a primary and N worker processes (src/cluster, loaded only then).
+  if (config.limits.workers > 1) return (await import('./cluster')).runCluster(config);
+
   const logger = createLogger(config.log);
   const discovery = createDiscovery(config, logger);
   let running;
