@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Backend, BackendSet } from '../balancer/backend';
 import type {
   ExchangeObserver,
@@ -6,6 +6,7 @@ import type {
   RequestEndEvent,
   RequestObservation,
 } from '../proxy/observer';
+import { PlainHistogram, type HistogramCell } from './plain-histogram';
 
 /**
  * Prometheus metrics of the proxy, served as text on the admin port's /metrics.
@@ -15,7 +16,8 @@ import type {
  * beside the admin one.
  *
  * Hot path: per request the exchange only bumps plain numbers in a per-backend record and
- * observes pre-bound histogram children; counters and gauges are turned into series when
+ * observes histogram cells bound per backend (PlainHistogram: no label hashing per observe);
+ * counters and gauges are turned into series when
  * Prometheus scrapes (collect callbacks), reading the pools, discovery and the cache then.
  * Series labelled by a backend exist only while that backend is in the BackendSet: pod IPs churn
  * and the label set must not grow without bound.
@@ -168,9 +170,9 @@ export class ProxyMetrics {
   readonly registry = new Registry();
   private readonly series = new Map<string, BackendSeries>();
   private readonly noBackend = new BackendSeries(NO_BACKEND, null, DISCARD, DISCARD);
-  private readonly requestDuration: Histogram;
-  private readonly connectTime: Histogram<'backend'>;
-  private readonly responseTime: Histogram<'backend'>;
+  private readonly requestDuration: HistogramCell;
+  private readonly connectTime: PlainHistogram;
+  private readonly responseTime: PlainHistogram;
   private readonly now: () => number;
   private backendSet: BackendSet | null = null;
   private setUpdates = 0;
@@ -204,12 +206,13 @@ export class ProxyMetrics {
         }
       },
     });
-    this.requestDuration = new Histogram({
-      name: 'rrproxy_request_duration_seconds',
-      help: 'Time from the request head to the end of the response, as seen by the proxy.',
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    this.requestDuration = new PlainHistogram(
+      'rrproxy_request_duration_seconds',
+      'Time from the request head to the end of the response, as seen by the proxy.',
+      [],
+      DURATION_BUCKETS,
+      this.registry,
+    ).cell();
     new Gauge({
       name: 'rrproxy_requests_in_flight',
       help: 'Requests being served.',
@@ -228,20 +231,20 @@ export class ProxyMetrics {
     });
 
     // ---- upstream ------------------------------------------------------------------------
-    this.connectTime = new Histogram({
-      name: 'rrproxy_upstream_connect_seconds',
-      help: 'TCP connect time of new upstream connections.',
-      labelNames: ['backend'],
-      buckets: CONNECT_BUCKETS,
-      registers,
-    });
-    this.responseTime = new Histogram({
-      name: 'rrproxy_upstream_response_seconds',
-      help: 'Time from an upstream attempt start to its response head (time to first byte).',
-      labelNames: ['backend'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    this.connectTime = new PlainHistogram(
+      'rrproxy_upstream_connect_seconds',
+      'TCP connect time of new upstream connections.',
+      ['backend'],
+      CONNECT_BUCKETS,
+      this.registry,
+    );
+    this.responseTime = new PlainHistogram(
+      'rrproxy_upstream_response_seconds',
+      'Time from an upstream attempt start to its response head (time to first byte).',
+      ['backend'],
+      DURATION_BUCKETS,
+      this.registry,
+    );
     new Counter({
       name: 'rrproxy_upstream_errors_total',
       help: 'Failed upstream attempts, by backend and error code (retried or not).',
@@ -396,14 +399,14 @@ export class ProxyMetrics {
     for (const id of this.series.keys()) {
       if (set.has(id)) continue;
       this.series.delete(id);
-      this.connectTime.remove(id);
-      this.responseTime.remove(id);
+      this.connectTime.remove([id]);
+      this.responseTime.remove([id]);
     }
     for (const b of set.backends) {
       if (this.series.has(b.id)) continue;
       this.series.set(
         b.id,
-        new BackendSeries(b.id, b, this.connectTime.labels(b.id), this.responseTime.labels(b.id)),
+        new BackendSeries(b.id, b, this.connectTime.cell([b.id]), this.responseTime.cell([b.id])),
       );
     }
   }
