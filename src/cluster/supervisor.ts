@@ -229,8 +229,8 @@ export class WorkerSupervisor {
       );
       return;
     }
-    s.crashes = ranMs >= this.stableMs ? 0 : s.crashes + 1;
-    const delayMs = backoffDelay(Math.max(0, s.crashes - 1), this.random(), this.backoff);
+    s.crashes = ranMs >= this.stableMs ? 1 : s.crashes + 1;
+    const delayMs = backoffDelay(s.crashes - 1, this.random(), this.backoff);
     this.opts.logger.error(
       { worker: s.slot, pid: w.pid, code, signal, ranMs, restartInMs: delayMs },
       'worker exited unexpectedly: restarting',
