@@ -272,8 +272,9 @@ class TracedRequest implements RequestObservation {
 }
 
 /**
- * server.address/port from the Host field ("name", "name:port", "[v6]:port"), else the local
- * address the request came in on (semconv: the address the client thinks it talks to).
+ * server.address/port from the Host field ("name", "name:port", "[v6]:port"; no port means 80,
+ * the http default), else the local address the request came in on (semconv: the address the
+ * client thinks it talks to).
  */
 export function splitHost(
   host: string | null,
@@ -285,16 +286,18 @@ export function splitHost(
     const close = host.indexOf(']');
     if (close > 0) {
       const port = host.slice(close + 1).startsWith(':') ? Number(host.slice(close + 2)) : NaN;
-      return [host.slice(1, close), Number.isInteger(port) && port > 0 ? port : localPort];
+      return [host.slice(1, close), Number.isInteger(port) && port > 0 ? port : HTTP_PORT];
     }
   }
   const colon = host.lastIndexOf(':');
   if (colon > 0 && host.indexOf(':') === colon) {
     const port = Number(host.slice(colon + 1));
-    return [host.slice(0, colon), Number.isInteger(port) && port > 0 ? port : localPort];
+    return [host.slice(0, colon), Number.isInteger(port) && port > 0 ? port : HTTP_PORT];
   }
-  return [host, localPort];
+  return [host, HTTP_PORT];
 }
+
+const HTTP_PORT = 80;
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;

@@ -219,11 +219,11 @@ test('an unknown method is _OTHER, named HTTP', () => {
   expect(server!.attributes['http.request.method_original']).toBe('PURGE');
 });
 
-test('splitHost: name, name:port, [v6]:port, and the local address without a Host', () => {
-  expect(splitHost('a.example', '10.0.0.1', 80)).toEqual(['a.example', 80]);
-  expect(splitHost('a.example:8443', '10.0.0.1', 80)).toEqual(['a.example', 8443]);
-  expect(splitHost('[::1]:9000', '::1', 80)).toEqual(['::1', 9000]);
-  expect(splitHost('[::1]', '::1', 80)).toEqual(['::1', 80]);
+test('splitHost: name (port 80), name:port, [v6]:port, and the local address without a Host', () => {
+  expect(splitHost('a.example', '10.0.0.1', 8080)).toEqual(['a.example', 80]);
+  expect(splitHost('a.example:8443', '10.0.0.1', 8080)).toEqual(['a.example', 8443]);
+  expect(splitHost('[::1]:9000', '::1', 8080)).toEqual(['::1', 9000]);
+  expect(splitHost('[::1]', '::1', 8080)).toEqual(['::1', 80]);
   expect(splitHost(null, '10.0.0.1', 8080)).toEqual(['10.0.0.1', 8080]);
 });
 
