@@ -234,6 +234,41 @@ test('an unreachable collector: requests are unaffected, one rate-limited warnin
   }
 });
 
+test('a collector that accepts but never answers: requests flow, exit at SIGTERM is not held up', async () => {
+  // Reads the export and never responds (a hung collector or a black-holed route).
+  const hung = await startRawServer(async (conn) => {
+    await conn.readRequest().catch(() => undefined);
+  });
+  const p = await startProxy({
+    backends: [echo.address],
+    env: tracingEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${hung.address}`,
+      OTEL_EXPORTER_OTLP_TIMEOUT: '300',
+    }),
+  });
+  try {
+    for (let i = 0; i < 20; i++) expect((await rawGet(p.port, `/hung/${i}`)).status).toBe(200);
+    await pollUntil(
+      'an export to reach the hung collector',
+      () => hung.connections.length > 0,
+      20_000,
+    );
+    await pollUntil(
+      'the export timeout to be reported',
+      () => p.logs().some((l) => String(l['msg']).startsWith('tracing: span export failed')),
+      20_000,
+      50,
+    );
+    for (let i = 0; i < 5; i++) expect((await rawGet(p.port, `/after/${i}`)).status).toBe(200);
+    // Spans are still queued for a collector that never answers: the final flush is bounded,
+    // so SIGTERM still ends in a clean exit (stop() would SIGKILL after 15 s otherwise).
+    expect(await p.stop()).toBe(0);
+  } finally {
+    await p.stop();
+    await hung.stop();
+  }
+});
+
 function adminText(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     http
