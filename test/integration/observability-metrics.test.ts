@@ -91,6 +91,10 @@ describe('static backends', () => {
     expect(requestsOf(m, b.address)).toBe(0);
     expect(sampleValue(m, 'rrproxy_backends', { state: 'healthy' })).toBe(2);
 
+    // Tracing is off (no endpoint): no exporter, so no export series and no "tracing on" line.
+    expect(m.types.has('rrproxy_trace_export_failures_total')).toBe(false);
+    expect(proxy.logs().some((l) => String(l['msg']).startsWith('tracing'))).toBe(false);
+
     expect((await admin(proxy.adminPort, '/metrics', 'HEAD')).body).toBe('');
     expect((await admin(proxy.adminPort, '/metrics', 'POST')).status).toBe(405);
   });
