@@ -69,7 +69,14 @@ export async function startProxy(
     limits: codecLimits,
   });
   // Strategy, passive/active health, in-flight limit and retry budget (src/balancer).
-  const resilience = new Resilience(config, { load: (b) => pools.activeOf(b.id) });
+  const resilience = new Resilience(config, {
+    load: (b) => pools.activeOf(b.id),
+    onHealthEvent: (e) => {
+      const { backend, ...rest } = e;
+      const level = e.kind === 'ejected' || e.kind === 'unhealthy' ? 'warn' : 'info';
+      logger[level]({ ...rest, backend: backend.id, pod: backend.pod }, `backend ${e.kind}`);
+    },
+  });
   const balancer = resilience.balancer;
   const cache = config.cache.enabled
     ? new HttpCache(config.cache, {

@@ -6,7 +6,7 @@ import { CapacityQueue } from './capacity-queue';
 import { ConsistentHashBalancer } from './consistent-hash';
 import { GuardedBalancer } from './guarded';
 import { ActiveHealthChecker } from './health/active-checker';
-import { BackendHealth, type HealthSnapshot } from './health/backend-health';
+import { BackendHealth, type HealthEvent, type HealthSnapshot } from './health/backend-health';
 import type { Probe } from './health/http-probe';
 import { LeastRequestBalancer, type LoadOf } from './least-request';
 import { RetryBudget } from './retry-budget';
@@ -40,6 +40,8 @@ export interface ResilienceDeps {
   load: LoadOf;
   /** Active check transport; node:http GET by default. */
   probe?: Probe;
+  /** Told when a backend is ejected or returns, or active checks flip it (for the log). */
+  onHealthEvent?: (e: HealthEvent) => void;
 }
 
 /**
@@ -60,15 +62,19 @@ export class Resilience {
     private readonly deps: ResilienceDeps,
   ) {
     const { outlier, healthCheck } = config.strategy;
-    this.health = new BackendHealth({
-      consecutiveFailures: outlier.consecutiveFailures,
-      consecutive5xx: outlier.consecutive5xx,
-      baseEjectionTime: outlier.baseEjectionTime,
-      maxEjectionTime: outlier.maxEjectionTime,
-      maxEjectedPercent: outlier.maxEjectedPercent,
-      healthyThreshold: healthCheck.healthyThreshold,
-      unhealthyThreshold: healthCheck.unhealthyThreshold,
-    });
+    this.health = new BackendHealth(
+      {
+        consecutiveFailures: outlier.consecutiveFailures,
+        consecutive5xx: outlier.consecutive5xx,
+        baseEjectionTime: outlier.baseEjectionTime,
+        maxEjectionTime: outlier.maxEjectionTime,
+        maxEjectedPercent: outlier.maxEjectedPercent,
+        healthyThreshold: healthCheck.healthyThreshold,
+        unhealthyThreshold: healthCheck.unhealthyThreshold,
+      },
+      Date.now,
+      deps.onHealthEvent ?? null,
+    );
     this.checker = activeChecksEnabled(config)
       ? new ActiveHealthChecker(healthCheck, this.health, deps.probe)
       : null;

@@ -73,6 +73,33 @@ describe('outlier ejection', () => {
     expect(health.admits(x)).toBe(false);
   });
 
+  test('ejection, return and active verdict changes are reported as events', () => {
+    let now = 0;
+    const events: string[] = [];
+    const health = new BackendHealth(
+      OPTS,
+      () => now,
+      (e) =>
+        events.push(`${e.kind} ${e.backend.port}${e.kind === 'ejected' ? ` ${e.reason}` : ''}`),
+    );
+    const set = new BackendSet([b(1), b(2), b(3)]);
+    health.update(set);
+    const x = set.backends[0]!;
+    for (let i = 0; i < 3; i++) health.recordFailure(x, 'connect');
+    now += 1_000;
+    health.admits(x);
+    health.recordCheck(x, { at: now, ok: false });
+    health.recordCheck(x, { at: now, ok: false });
+    health.recordCheck(x, { at: now, ok: true });
+    health.recordCheck(x, { at: now, ok: true });
+    expect(events).toEqual([
+      'ejected 1 3 connect failures in a row',
+      'returned 1',
+      'unhealthy 1',
+      'healthy 1',
+    ]);
+  });
+
   test('0 turns a detector off', () => {
     const { health, list } = setup(3, { ...OPTS, consecutive5xx: 0, consecutiveFailures: 0 });
     for (let i = 0; i < 50; i++) {

@@ -86,6 +86,14 @@ test('a backend answering 503 is ejected, and comes back once it recovers', asyn
   const view = viewOf(await adminBackends(proxy.adminPort), sick!);
   expect(view.health).toMatchObject({ healthy: false, ejections: 1 });
   expect(view.health.ejectedUntil).toBeGreaterThan(Date.now() - 5_000);
+  // Operators see it in the log.
+  await pollUntil('the ejection log line', () =>
+    proxy.logs().some((l) => l['msg'] === 'backend ejected'),
+  );
+  expect(proxy.logs().find((l) => l['msg'] === 'backend ejected')).toMatchObject({
+    backend: sick!.address,
+    reason: '3 5xx responses in a row',
+  });
 
   sick!.mode = 'ok';
   await pollUntil(

@@ -26,8 +26,16 @@ export interface HealthSnapshot {
   readonly lastCheck: CheckResult | null;
 }
 
+/** A change of a backend's eligibility, for the log. */
+export type HealthEvent =
+  | { kind: 'ejected'; backend: Backend; until: number; ejections: number; reason: string }
+  | { kind: 'returned'; backend: Backend }
+  | { kind: 'unhealthy'; backend: Backend; check: CheckResult }
+  | { kind: 'healthy'; backend: Backend };
+
 /** Per backend (per pod when discovery knows it) health state. */
 class BackendState {
+  constructor(public backend: Backend) {}
   ejectedUntil = 0;
   /** When the last ejection ended, for the decay of `ejections`. */
   returnedAt = 0;
@@ -69,6 +77,7 @@ export class BackendHealth {
   constructor(
     private readonly opts: HealthOptions,
     private readonly now: () => number = Date.now,
+    private readonly onEvent: ((e: HealthEvent) => void) | null = null,
   ) {}
 
   /** Follows a new set: state of backends that stay is kept, state of those gone is dropped. */
@@ -77,7 +86,9 @@ export class BackendHealth {
     for (const b of set.backends) {
       const key = healthKeyOf(b);
       keep.add(key);
-      if (!this.states.has(key)) this.states.set(key, new BackendState());
+      const s = this.states.get(key);
+      if (s === undefined) this.states.set(key, new BackendState(b));
+      else s.backend = b;
     }
     for (const key of this.states.keys()) if (!keep.has(key)) this.states.delete(key);
     this.backends = set.backends;
@@ -99,12 +110,13 @@ export class BackendHealth {
   // ---- passive: outcomes of real requests ---------------------------------------------------
 
   /** A connect failure, timeout or reset of an attempt (not the reuse race, which is ours). */
-  recordFailure(b: Backend, _kind: AttemptFailure): void {
+  recordFailure(b: Backend, kind: AttemptFailure): void {
     const s = this.states.get(healthKeyOf(b));
     if (s === undefined) return;
     s.consecutiveFailures++;
     const limit = this.opts.consecutiveFailures;
-    if (limit > 0 && s.consecutiveFailures >= limit) this.eject(s);
+    if (limit > 0 && s.consecutiveFailures >= limit)
+      this.eject(s, `${limit} ${kind} failures in a row`);
   }
 
   /** A response head from the backend: it is reachable; a 5xx counts toward ejection. */
@@ -118,7 +130,7 @@ export class BackendHealth {
     }
     s.consecutive5xx++;
     const limit = this.opts.consecutive5xx;
-    if (limit > 0 && s.consecutive5xx >= limit) this.eject(s);
+    if (limit > 0 && s.consecutive5xx >= limit) this.eject(s, `${limit} 5xx responses in a row`);
   }
 
   // ---- active checks --------------------------------------------------------------------------
@@ -136,12 +148,14 @@ export class BackendHealth {
         // A backend that passes its checks again starts with a clean passive record.
         s.consecutiveFailures = 0;
         s.consecutive5xx = 0;
+        this.onEvent?.({ kind: 'healthy', backend: s.backend });
       }
     } else {
       s.checkSuccesses = 0;
       s.checkFailures++;
       if (s.activeHealthy && s.checkFailures >= this.opts.unhealthyThreshold) {
         s.activeHealthy = false;
+        this.onEvent?.({ kind: 'unhealthy', backend: s.backend, check: result });
       }
     }
   }
@@ -177,10 +191,11 @@ export class BackendHealth {
     s.ejectedUntil = 0;
     s.consecutiveFailures = 0;
     s.consecutive5xx = 0;
+    this.onEvent?.({ kind: 'returned', backend: s.backend });
     return false;
   }
 
-  private eject(s: BackendState): void {
+  private eject(s: BackendState, reason: string): void {
     const now = this.now();
     if (this.ejected(s, now)) return;
     let ejectedNow = 0;
@@ -194,5 +209,12 @@ export class BackendHealth {
     s.ejectedUntil = now + Math.min(o.maxEjectionTime, o.baseEjectionTime * s.ejections);
     s.consecutiveFailures = 0;
     s.consecutive5xx = 0;
+    this.onEvent?.({
+      kind: 'ejected',
+      backend: s.backend,
+      until: s.ejectedUntil,
+      ejections: s.ejections,
+      reason,
+    });
   }
 }
