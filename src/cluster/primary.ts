@@ -13,10 +13,8 @@ import type { Question } from './messages';
 import { aggregatePodMetrics } from './pod-metrics';
 import { mergeBackendViews, podReadiness } from './pod-views';
 import { schedulingPolicy } from './scheduling';
+import { WORKER_SLOT_ENV } from './slot';
 import { WorkerSupervisor, type WorkerHandle } from './supervisor';
-
-/** Env var naming a worker's slot (1..N); not RRPROXY_*: it is no setting of the user's. */
-export const WORKER_SLOT_ENV = 'RRP_WORKER_SLOT';
 
 /** The admin port answers within the default probe timeout (1 s) even with a stuck worker. */
 const STATUS_TIMEOUT_MS = 800;
