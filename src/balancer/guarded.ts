@@ -16,12 +16,25 @@ import type { BackendHealth } from './health/backend-health';
  * turn into a total outage. The in-flight limit is never lifted.
  */
 export class GuardedBalancer implements Balancer {
+  /** The current pick's exclusions, read by the filters (picks are synchronous, never nested). */
+  private exclude: readonly Backend[] | undefined = undefined;
+  /** Filters allocated once, not per pick: this is the hot path of every request. */
+  private readonly strict: BackendFilter;
+  private readonly relaxed: BackendFilter;
+
   constructor(
     readonly inner: SelectionStrategy,
     private readonly health: BackendHealth | null,
     /** Whether a backend is below its in-flight limit; null when there is no limit. */
     private readonly hasCapacity: BackendFilter | null,
-  ) {}
+  ) {
+    const cap = hasCapacity;
+    this.relaxed = (b) => {
+      const ex = this.exclude;
+      return (ex === undefined || !ex.includes(b)) && (cap === null || cap(b));
+    };
+    this.strict = (b) => (health === null || health.admits(b)) && this.relaxed(b);
+  }
 
   get strategy(): string {
     return this.inner.strategy;
@@ -37,15 +50,15 @@ export class GuardedBalancer implements Balancer {
   }
 
   pick(exclude?: readonly Backend[], context?: PickContext): Backend | undefined {
-    const notTried = notIn(exclude);
-    const health = this.health;
-    const cap = this.hasCapacity;
-    const found = this.inner.select(
-      (b) => notTried(b) && (health === null || health.admits(b)) && (cap === null || cap(b)),
-      context,
-    );
-    if (found !== undefined || health === null || health.anyAdmitted()) return found;
-    return this.inner.select((b) => notTried(b) && (cap === null || cap(b)), context);
+    this.exclude = exclude !== undefined && exclude.length > 0 ? exclude : undefined;
+    try {
+      const found = this.inner.select(this.strict, context);
+      const health = this.health;
+      if (found !== undefined || health === null || health.anyAdmitted()) return found;
+      return this.inner.select(this.relaxed, context);
+    } finally {
+      this.exclude = undefined;
+    }
   }
 
   /** Whether a pick found nothing only because eligible backends are at their in-flight limit. */

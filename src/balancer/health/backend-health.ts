@@ -72,6 +72,8 @@ export function healthKeyOf(b: Backend): string {
  */
 export class BackendHealth {
   private readonly states = new Map<string, BackendState>();
+  /** The same states by Backend object, for the hot path (no key string per lookup). */
+  private byBackend = new Map<Backend, BackendState>();
   private backends: readonly Backend[] = [];
 
   constructor(
@@ -83,20 +85,23 @@ export class BackendHealth {
   /** Follows a new set: state of backends that stay is kept, state of those gone is dropped. */
   update(set: BackendSet): void {
     const keep = new Set<string>();
+    const byBackend = new Map<Backend, BackendState>();
     for (const b of set.backends) {
       const key = healthKeyOf(b);
       keep.add(key);
-      const s = this.states.get(key);
-      if (s === undefined) this.states.set(key, new BackendState(b));
+      let s = this.states.get(key);
+      if (s === undefined) this.states.set(key, (s = new BackendState(b)));
       else s.backend = b;
+      byBackend.set(b, s);
     }
+    this.byBackend = byBackend;
     for (const key of this.states.keys()) if (!keep.has(key)) this.states.delete(key);
     this.backends = set.backends;
   }
 
   /** Whether a pick may return `b` now. Unknown backends (mid-update) are admitted. */
   admits(b: Backend): boolean {
-    const s = this.states.get(healthKeyOf(b));
+    const s = this.byBackend.get(b) ?? this.states.get(healthKeyOf(b));
     if (s === undefined) return true;
     return s.activeHealthy && !this.ejected(s, this.now());
   }
