@@ -7,6 +7,7 @@ import type { Config } from './config/types';
 import type { Discovery } from './discovery/discovery';
 import { KubernetesDiscovery } from './discovery/kubernetes';
 import type { CodecLimits } from './http';
+import { AccessLog } from './observability/access-log';
 import { AdminServer, type AdminSource } from './observability/admin-server';
 import { combineObservers } from './observability/composite-observer';
 import { redactConfig } from './observability/effective-config';
@@ -110,6 +111,7 @@ export async function startProxy(
     pools,
     resilience,
     logger,
+    accessLog: AccessLog.create(logger, config.log.access, config.log.pretty),
     trusted:
       config.headers.trustedProxies.length > 0 ? new CidrSet(config.headers.trustedProxies) : null,
     stats,

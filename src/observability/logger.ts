@@ -1,5 +1,6 @@
 import pino from 'pino';
 import type { LogConfig } from '../config/types';
+import { LineWriter } from './line-writer';
 
 export type Logger = pino.Logger;
 
@@ -16,8 +17,8 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * The process logger: JSON lines on stdout (read with `kubectl logs`), written asynchronously in
- * 4 KiB batches so the access log stays cheap on the hot path, flushed every 100 ms and at exit.
+ * The process logger: JSON lines on stdout (read with `kubectl logs`), batched per event-loop
+ * turn by LineWriter so the access log stays cheap on the hot path, and flushed at exit.
  */
 export function createLogger(cfg: LogConfig): Logger {
   const options: pino.LoggerOptions = {
@@ -41,16 +42,8 @@ export function createLogger(cfg: LogConfig): Logger {
       }),
     );
   }
-  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const dest = new LineWriter(1);
   const logger = pino(options, dest);
-  const timer = setInterval(() => dest.flush(), 100);
-  timer.unref();
-  process.once('exit', () => {
-    try {
-      dest.flushSync();
-    } catch {
-      // stdout already gone
-    }
-  });
+  process.once('exit', () => dest.flush());
   return logger;
 }

@@ -303,7 +303,7 @@ export class ClientConnection implements BodySink, DeadlineTarget {
     if (e.code !== 'RRP_ERR_CLIENT_TIMEOUT' || this.scanner.partial || this.state !== State.Head) {
       this.sendError(e, null, false);
     }
-    if (this.ctx.config.log.access) {
+    if (this.ctx.accessLog !== null) {
       this.ctx.logger.info(
         { client: this.peerAddress, status: e.status, outcome: e.code, detail: e.detail },
         'request rejected',

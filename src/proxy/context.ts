@@ -3,6 +3,7 @@ import type { Resilience } from '../balancer/resilience';
 import type { HttpCache } from '../cache/http-cache';
 import type { Config } from '../config/types';
 import type { CodecLimits } from '../http';
+import type { AccessLog } from '../observability/access-log';
 import type { Logger } from '../observability/logger';
 import type { PoolRegistry } from '../upstream/pool';
 import type { AddressMatcher } from './forwarding';
@@ -25,6 +26,8 @@ export interface ProxyContext {
   /** Health reports, retry budget and in-flight queue; absent in contexts built without it. */
   readonly resilience?: Resilience;
   readonly logger: Logger;
+  /** One line per request, or null when access logging is off. */
+  readonly accessLog: AccessLog | null;
   /** Trusted proxy ranges, or null when none are configured. */
   readonly trusted: AddressMatcher | null;
   readonly stats: ProxyStats;

@@ -728,30 +728,28 @@ export class Exchange implements UpstreamHandler {
         attempts: this.attempts,
       });
     }
-    if (!ctx.config.log.access) return;
-    ctx.logger.info(
-      {
-        reqId: this.requestId,
-        client: this.clientAddress,
-        method: this.method,
-        path: this.head.target,
-        status: this.status,
-        bytesIn: this.bytesIn,
-        bytesOut: this.bytesOut,
-        durationMs: round(now - this.startedAt),
-        upstream: this.backend === null ? null : this.backend.id,
-        upstreamMs:
-          this.upstreamStartedAt === 0
-            ? null
-            : round((this.upstreamEndedAt || now) - this.upstreamStartedAt),
-        attempts: this.attempts,
-        outcome: this.outcome,
-        cache: this.cacheStatus ?? undefined,
-        traceId: obs?.traceId,
-        spanId: obs?.spanId,
-      },
-      'request',
-    );
+    const log = ctx.accessLog;
+    if (log === null) return;
+    log.write({
+      reqId: this.requestId,
+      client: this.clientAddress,
+      method: this.method,
+      path: this.head.target,
+      status: this.status,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      durationMs: round(now - this.startedAt),
+      upstream: this.backend === null ? null : this.backend.id,
+      upstreamMs:
+        this.upstreamStartedAt === 0
+          ? null
+          : round((this.upstreamEndedAt || now) - this.upstreamStartedAt),
+      attempts: this.attempts,
+      outcome: this.outcome,
+      cache: this.cacheStatus,
+      traceId: obs?.traceId,
+      spanId: obs?.spanId,
+    });
   }
 }
 

@@ -1,0 +1,79 @@
+import { writeSync } from 'node:fs';
+
+/** Writes of at most this many bytes to a pipe are atomic (POSIX PIPE_BUF on Linux). */
+const PIPE_BUF = 4096;
+
+/**
+ * The stdout sink of every log line (pino's and the access log's). Lines written during one
+ * event-loop turn are joined and leave in one write(2) when the turn ends (setImmediate), or at
+ * once past 64 KiB: a syscall per turn instead of one per line, and no thread-pool hop as with
+ * an async fs.write. Writes are blocking like pino's default; a non-blocking stdout that is full
+ * (EAGAIN) keeps the text and retries shortly, dropping (and counting) beyond `maxPending`.
+ */
+export class LineWriter {
+  private pending = '';
+  private scheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Bytes of log text dropped because stdout stayed full. */
+  dropped = 0;
+  private readonly flushBound: () => void;
+
+  constructor(
+    private readonly fd: number,
+    private readonly maxPending = 8 * 1024 * 1024,
+  ) {
+    this.flushBound = () => this.flush();
+  }
+
+  /** Stream-like: pino calls this with whole lines. */
+  write(text: string): boolean {
+    this.pending += text;
+    if (this.pending.length >= 65536) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushBound);
+    }
+    return true;
+  }
+
+  /** Writes everything pending now (also used at exit). */
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending === '' || this.retryTimer !== null) return;
+    let buf = Buffer.from(this.pending, 'utf8');
+    this.pending = '';
+    while (buf.length > 0) {
+      // Pieces of at most PIPE_BUF ending at a line end: writes that size to a pipe are atomic,
+      // so lines from several processes sharing stdout (--workers) never interleave.
+      let end = buf.length;
+      if (end > PIPE_BUF) {
+        const nl = buf.lastIndexOf(0x0a, PIPE_BUF - 1);
+        end = nl === -1 ? buf.indexOf(0x0a) + 1 || buf.length : nl + 1;
+      }
+      let n: number;
+      try {
+        n = writeSync(this.fd, buf, 0, end);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return; // stdout gone: drop
+        this.keep(buf);
+        return;
+      }
+      buf = buf.subarray(n);
+    }
+  }
+
+  private keep(rest: Buffer): void {
+    const text = rest.toString('utf8') + this.pending;
+    if (text.length > this.maxPending) {
+      this.dropped += text.length;
+      this.pending = '';
+      return;
+    }
+    this.pending = text;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.flush();
+    }, 10);
+    this.retryTimer.unref();
+  }
+}
