@@ -101,7 +101,7 @@ export class ClientConnection implements BodySink, DeadlineTarget {
 
   private onData(chunk: Buffer): void {
     if (this.state >= State.Closing) return; // lingering: discard
-    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
+    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
     const p = this.pending;
     this.pending = p === null ? chunk : Buffer.concat([p, chunk]);
     this.drive();
@@ -250,7 +250,7 @@ export class ClientConnection implements BodySink, DeadlineTarget {
   write(data: Buffer | string): boolean {
     const s = this.socket;
     if (this.state === State.Closed) return true;
-    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
+    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
     if (!this.corked && !this.batching) {
       this.corked = true;
       s.cork();
@@ -357,7 +357,7 @@ export class ClientConnection implements BodySink, DeadlineTarget {
   // ---- socket events ---------------------------------------------------------------------
 
   private onDrain(): void {
-    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
+    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
     this.exchange?.onClientDrain();
   }
 

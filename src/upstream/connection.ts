@@ -135,7 +135,7 @@ export class UpstreamConnection implements DeadlineTarget {
   }
 
   write(data: Buffer | string): boolean {
-    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
+    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
@@ -147,7 +147,7 @@ export class UpstreamConnection implements DeadlineTarget {
 
   resumeForClient(): void {
     this.pausedForClient = false;
-    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
+    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
     this.socket.resume();
   }
 
@@ -199,7 +199,7 @@ export class UpstreamConnection implements DeadlineTarget {
   }
 
   private onDrain(): void {
-    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
+    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
     this.handler?.onUpstreamDrain();
   }
 
@@ -211,7 +211,7 @@ export class UpstreamConnection implements DeadlineTarget {
       return;
     }
     this.responseStarted = true;
-    if (this.slidingMs !== 0) this.deadline = performance.now() + this.slidingMs;
+    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
     h.beginOutputBatch();
     try {
       this.consume(chunk, h);
