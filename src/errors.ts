@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   RRP_ERR_UPSTREAM_BAD_RESPONSE: 502,
   RRP_ERR_UPSTREAM_RESET: 502,
   RRP_ERR_NO_BACKENDS: 503,
+  /** Every backend is at limits.maxInFlightPerBackend and the queue wait ran out. */
+  RRP_ERR_BACKENDS_BUSY: 503,
   RRP_ERR_DRAINING: 503,
   RRP_ERR_UPSTREAM_TIMEOUT: 504,
   /** only-if-cached with nothing usable, or a stale entry that may not be served (RFC 9111). */

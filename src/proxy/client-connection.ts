@@ -289,7 +289,9 @@ export class ClientConnection implements BodySink, DeadlineTarget {
     let head =
       `HTTP/1.1 ${status} ${reason}\r\nDate: ${httpDate()}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${body.length}\r\n`;
-    if (status === 503 && err.code === 'RRP_ERR_NO_BACKENDS') head += 'Retry-After: 1\r\n';
+    if (err.code === 'RRP_ERR_NO_BACKENDS' || err.code === 'RRP_ERR_BACKENDS_BUSY') {
+      head += 'Retry-After: 1\r\n';
+    }
     if (requestId !== null)
       head += `${this.ctx.config.headers.requestIdHeader === 'x-request-id' ? 'X-Request-Id' : this.ctx.config.headers.requestIdHeader}: ${requestId}\r\n`;
     if (!keepAlive) head += 'Connection: close\r\n';

@@ -294,7 +294,7 @@ export class Exchange implements UpstreamHandler {
     if (this.queueDeadline === 0) this.queueDeadline = now + this.ctx.config.timeouts.backendQueue;
     const busy = (): void =>
       this.upstreamFailed(
-        new ProxyError('RRP_ERR_NO_BACKENDS', 'every backend is at limits.maxInFlightPerBackend'),
+        new ProxyError('RRP_ERR_BACKENDS_BUSY', 'every backend is at limits.maxInFlightPerBackend'),
       );
     const left = this.queueDeadline - now;
     if (left <= 0) {

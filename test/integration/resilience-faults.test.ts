@@ -21,7 +21,13 @@ afterAll(async () => {
 });
 
 async function proxyWith(backends: string[], yaml: string): Promise<ProxyProcess> {
-  const p = await startProxy({ backends, configYaml: yaml, extraArgs: ['--log-level', 'warn'] });
+  // The config decides about active checks here (some cases turn them on, some off).
+  const p = await startProxy({
+    backends,
+    configYaml: yaml,
+    activeHealthChecks: !/enabled: off/.test(yaml),
+    extraArgs: ['--log-level', 'warn'],
+  });
   stops.push(p);
   return p;
 }

@@ -20,6 +20,11 @@ export interface ProxyOptions {
   extraArgs?: string[];
   /** Extra environment variables (e.g. RRPROXY_TIMEOUTS_RESPONSE_HEADER: '1s'). */
   env?: Record<string, string>;
+  /**
+   * Active health checks of static backends (on by default in the proxy). Off unless asked for:
+   * their GETs would show up in tests that count connections or requests at a backend.
+   */
+  activeHealthChecks?: boolean;
   /** YAML text written to a temp file and passed as `--config`. */
   configYaml?: string;
   /** Address the proxy listens on (an IPv6 literal without brackets). Default 127.0.0.1. */
@@ -117,7 +122,11 @@ async function startProxyOnce(opts: ProxyOptions): Promise<ProxyProcess> {
   }
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...inherited, ...opts.env },
+    env: {
+      ...inherited,
+      ...(opts.activeHealthChecks === true ? {} : { RRPROXY_STRATEGY_HEALTH_CHECK_ENABLED: 'off' }),
+      ...opts.env,
+    },
   });
   trackChild(child);
   let out = '';
