@@ -1,9 +1,10 @@
 import type { HashConfig } from '../config/types';
-import { BackendSet, type Backend } from './backend';
-import { notIn, type BackendFilter, type PickContext, type SelectionStrategy } from './balancer';
+import type { Backend, BackendSet } from './backend';
+import type { BackendFilter, PickContext } from './balancer';
 import { hash32 } from './hash';
 import { hashKeyOf } from './hash-key';
 import { RoundRobinBalancer } from './round-robin';
+import { BackendSetStrategy } from './set-strategy';
 
 /**
  * Ring points per unit of weight. ketama uses 160 per server; more points make the shares more
@@ -21,17 +22,18 @@ export const MAX_RING_POINTS = 100_000;
  * (about 1/n of them); an ineligible owner (ejected, tried) hands its keys to the next point's
  * owner, so they come back when it does. Requests without a key are balanced round robin.
  */
-export class ConsistentHashBalancer implements SelectionStrategy {
+export class ConsistentHashBalancer extends BackendSetStrategy {
   readonly strategy = 'consistent-hash';
-  private set: BackendSet = BackendSet.EMPTY;
   private points = new Uint32Array(0);
   private owners: Backend[] = [];
   private readonly fallback = new RoundRobinBalancer();
 
-  constructor(private readonly opts: HashConfig) {}
+  constructor(private readonly opts: HashConfig) {
+    super();
+  }
 
-  update(set: BackendSet): void {
-    this.set = set;
+  override update(set: BackendSet): void {
+    super.update(set);
     this.fallback.update(set);
     const entries: { point: number; owner: Backend }[] = [];
     let totalWeight = 0;
@@ -50,19 +52,7 @@ export class ConsistentHashBalancer implements SelectionStrategy {
     this.owners = entries.map((e) => e.owner);
   }
 
-  get size(): number {
-    return this.set.size;
-  }
-
-  get backends(): readonly Backend[] {
-    return this.set.backends;
-  }
-
-  pick(exclude?: readonly Backend[], context?: PickContext): Backend | undefined {
-    return this.select(notIn(exclude), context);
-  }
-
-  select(accept: BackendFilter, context?: PickContext): Backend | undefined {
+  override select(accept: BackendFilter, context?: PickContext): Backend | undefined {
     const key = hashKeyOf(context?.headers, this.opts);
     if (key === undefined) return this.fallback.select(accept);
     return this.lookup(hash32(key), accept);

@@ -1,5 +1,6 @@
-import { BackendSet, type Backend } from './backend';
-import { notIn, type BackendFilter, type PickContext, type SelectionStrategy } from './balancer';
+import type { Backend } from './backend';
+import type { BackendFilter, PickContext } from './balancer';
+import { BackendSetStrategy } from './set-strategy';
 
 /** Requests in flight to a backend right now. */
 export type LoadOf = (b: Backend) => number;
@@ -10,34 +11,19 @@ export type LoadOf = (b: Backend) => number;
  * wins. Almost as good as scanning for the minimum, without herding every proxy replica onto the
  * same "least loaded" backend at once.
  */
-export class LeastRequestBalancer implements SelectionStrategy {
+export class LeastRequestBalancer extends BackendSetStrategy {
   readonly strategy = 'least-request';
-  private set: BackendSet = BackendSet.EMPTY;
   /** Scratch list of eligible indexes, reused across picks. */
   private readonly eligible: number[] = [];
 
   constructor(
     private readonly load: LoadOf,
     private readonly random: () => number = Math.random,
-  ) {}
-
-  update(set: BackendSet): void {
-    this.set = set;
+  ) {
+    super();
   }
 
-  get size(): number {
-    return this.set.size;
-  }
-
-  get backends(): readonly Backend[] {
-    return this.set.backends;
-  }
-
-  pick(exclude?: readonly Backend[], context?: PickContext): Backend | undefined {
-    return this.select(notIn(exclude), context);
-  }
-
-  select(accept: BackendFilter, _context?: PickContext): Backend | undefined {
+  override select(accept: BackendFilter, _context?: PickContext): Backend | undefined {
     const list = this.set.backends;
     const idx = this.eligible;
     idx.length = 0;

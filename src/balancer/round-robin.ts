@@ -1,5 +1,6 @@
-import { BackendSet, type Backend } from './backend';
-import { notIn, type BackendFilter, type PickContext, type SelectionStrategy } from './balancer';
+import type { Backend, BackendSet } from './backend';
+import type { BackendFilter, PickContext } from './balancer';
+import { BackendSetStrategy } from './set-strategy';
 
 /**
  * Smooth weighted round robin, as nginx does it (ngx_http_upstream_get_peer): on each pick every
@@ -10,17 +11,17 @@ import { notIn, type BackendFilter, type PickContext, type SelectionStrategy } f
  * rotation nor sends a burst to one backend; a new backend starts at 0 (the running average).
  * Backends a filter rejects (tried, ejected, full) take no part in that pick, as in nginx.
  */
-export class RoundRobinBalancer implements SelectionStrategy {
+export class RoundRobinBalancer extends BackendSetStrategy {
   readonly strategy: string;
-  private set: BackendSet = BackendSet.EMPTY;
   /** Current weight per index of `set.backends`. */
   private current: number[] = [];
 
   constructor(name = 'round-robin') {
+    super();
     this.strategy = name;
   }
 
-  update(set: BackendSet): void {
+  override update(set: BackendSet): void {
     const old = new Map<string, number>();
     this.set.backends.forEach((b, i) => old.set(b.id, this.current[i]!));
     const next = set.backends.map((b) => old.get(b.id) ?? 0);
@@ -31,22 +32,10 @@ export class RoundRobinBalancer implements SelectionStrategy {
     const oldTotal = totalWeight(this.set.backends);
     const scale = oldTotal === 0 ? 0 : totalWeight(set.backends) / oldTotal;
     this.current = next.map((c) => Math.round((c - mean) * scale));
-    this.set = set;
+    super.update(set);
   }
 
-  get size(): number {
-    return this.set.size;
-  }
-
-  get backends(): readonly Backend[] {
-    return this.set.backends;
-  }
-
-  pick(exclude?: readonly Backend[], context?: PickContext): Backend | undefined {
-    return this.select(notIn(exclude), context);
-  }
-
-  select(accept: BackendFilter, _context?: PickContext): Backend | undefined {
+  override select(accept: BackendFilter, _context?: PickContext): Backend | undefined {
     const list = this.set.backends;
     const cur = this.current;
     let best = -1;
