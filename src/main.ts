@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { startProxy } from './app';
+import { reportStartupFailure } from './cli-exit';
 import { CliExit, ConfigError } from './config/errors';
 import { loadConfig } from './config/load';
 import type { Config } from './config/types';
@@ -35,15 +36,7 @@ async function main(): Promise<number> {
   try {
     running = await startProxy(config, logger, discovery);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (err instanceof ConfigError) {
-      process.stderr.write(`rrproxy: ${err.message}\n`);
-      return 2;
-    }
-    logger.fatal({ err: e.message, code: e.code }, 'startup failed');
-    logger.flush();
-    process.stderr.write(`rrproxy: startup failed: ${e.message}\n`);
-    return 1;
+    return reportStartupFailure(err, logger);
   }
 
   return new Promise<number>((resolve) => {

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { Counter, Gauge } from 'prom-client';
 import { BackendSet } from '../balancer/backend';
 import { cachePurgeRoute } from '../cache/purge-route';
-import { ConfigError } from '../config/errors';
+import { reportStartupFailure } from '../cli-exit';
 import type { Config } from '../config/types';
 import { createDiscovery, KubernetesDiscovery } from '../discovery';
 import { AdminServer } from '../observability/admin-server';
@@ -129,15 +129,7 @@ export async function runPrimary(config: Config): Promise<number> {
   } catch (err) {
     await discovery.stop().catch(() => undefined);
     await admin.close();
-    if (err instanceof ConfigError) {
-      process.stderr.write(`rrproxy: ${err.message}\n`);
-      return 2;
-    }
-    const e = err as NodeJS.ErrnoException;
-    logger.fatal({ err: e.message, code: e.code }, 'startup failed');
-    logger.flush();
-    process.stderr.write(`rrproxy: startup failed: ${e.message}\n`);
-    return 1;
+    return reportStartupFailure(err, logger);
   }
 
   return new Promise<number>((resolve) => {

@@ -1,5 +1,5 @@
 import { startProxy, type RunningProxy } from '../app';
-import { ConfigError } from '../config/errors';
+import { reportStartupFailure } from '../cli-exit';
 import type { Config } from '../config/types';
 import { createLogger } from '../observability/logger';
 import { ClusterDiscovery } from './cluster-discovery';
@@ -60,15 +60,7 @@ export async function runWorker(config: Config, slot: number): Promise<number> {
   try {
     running = await startProxy(config, logger, discovery, { serveAdmin: false });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`rrproxy: ${err.message}\n`);
-      return 2;
-    }
-    const e = err as NodeJS.ErrnoException;
-    logger.fatal({ err: e.message, code: e.code }, 'startup failed');
-    logger.flush();
-    process.stderr.write(`rrproxy: worker ${slot}: startup failed: ${e.message}\n`);
-    return 1;
+    return reportStartupFailure(err, logger, `worker ${slot}`);
   }
 
   const proxy = running;
