@@ -60,6 +60,24 @@ function acceptedAs(body: string): Expectation {
 }
 
 export const SMUGGLING: Case[] = [
+  {
+    id: 'cl-short-fin',
+    group: 'smuggling',
+    title: 'Content-Length 10, 5 bytes, then the client half-closes',
+    writes: [post(['Content-Length: 10'], 'hello')],
+    halfClose: true,
+    rfc: 'RFC 9112 8 (an incomplete request is never completed upstream)',
+    expect: { status: [0, 400], close: true, forwarded: 0 },
+  },
+  {
+    id: 'cl-long-fin',
+    group: 'smuggling',
+    title: 'Content-Length 5, 9 bytes (4 extra), then half-close',
+    writes: [post(['Content-Length: 5'], 'helloXYZW')],
+    halfClose: true,
+    rfc: 'RFC 9112 6.3 (the extra bytes are the start of a next request, never body)',
+    expect: { status: [200], forwarded: 1, check: fwdBody('hello') },
+  },
   smug(
     'cl-te',
     'Content-Length then Transfer-Encoding',

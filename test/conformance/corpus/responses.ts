@@ -7,7 +7,18 @@
 import { fieldValues } from '../harness/lenient';
 import type { ResponseScript } from '../harness/recording-backend';
 import type { Case, Expectation } from '../harness/types';
-import { all, get, HOST, msg, noJunk, onResponse, respBody, respField, type Check } from './build';
+import {
+  all,
+  get,
+  HIDDEN,
+  HOST,
+  msg,
+  noJunk,
+  onResponse,
+  respBody,
+  respField,
+  type Check,
+} from './build';
 
 export const SCRIPTS: Record<string, ResponseScript> = {};
 
@@ -19,6 +30,9 @@ interface Opts {
   close?: boolean;
   gapMs?: number;
   extraFields?: string[];
+  /** A request body (with its Content-Length), sent after a pause in a second write. */
+  laterBody?: string;
+  answerBeforeBody?: boolean;
 }
 
 function resp(
@@ -30,7 +44,12 @@ function resp(
   o: Opts = {},
 ): Case {
   const writes = typeof bytes === 'string' ? [bytes] : bytes;
-  SCRIPTS[id] = { writes, close: o.close ?? false, gapMs: o.gapMs ?? 0 };
+  SCRIPTS[id] = {
+    writes,
+    close: o.close ?? false,
+    gapMs: o.gapMs ?? 0,
+    answerBeforeBody: o.answerBeforeBody ?? false,
+  };
   const method = o.method ?? 'GET';
   let req = msg(`${method} /script/${id} HTTP/${o.version ?? '1.1'}`, [
     HOST,
@@ -498,6 +517,62 @@ export const RESPONSES: Case[] = [
     { statuses: [200, 200], forwarded: 2, check: afterIsClean },
     'RFC 9112 6.3',
     { after: true },
+  ),
+  resp(
+    'close-then-next',
+    'Connection: close from the backend, pipelined request behind',
+    r('200 OK', ['Connection: close', 'Content-Length: 5'], 'hello'),
+    { statuses: [200, 200], forwarded: 2, check: all(respBody('hello'), afterIsClean) },
+    'RFC 9112 9.6 (the client connection is separate)',
+    { after: true, close: true },
+  ),
+  resp(
+    'bad-then-next',
+    'invalid status line, pipelined request behind',
+    r('20 OK', ['Content-Length: 5'], 'hello'),
+    { status: [502], forwarded: [1, 2], check: afterIsClean },
+    'RFC 9112 4, 9.3.2',
+    { after: true },
+  ),
+  resp(
+    'truncated-then-next',
+    'Content-Length 10, 5 bytes, close; pipelined request behind',
+    r('200 OK', ['Content-Length: 10'], 'hello'),
+    {
+      forwarded: [1, 2],
+      check: (o) =>
+        o.client.responses.length > 1
+          ? 'answered the next request after a truncated response'
+          : o.client.closed
+            ? null
+            : 'connection left open',
+    },
+    'RFC 9112 8: the client must see the truncation (connection closed)',
+    { after: true, close: true },
+  ),
+  resp(
+    'early-401',
+    'final 401 before the body (Expect: 100-continue); body sent anyway',
+    r('401 Unauthorized', ['Content-Length: 5'], 'nope!'),
+    { status: [401], forwarded: 1 },
+    'RFC 9110 10.1.1, 15.2.1: the rest of the body is not forwarded on that connection',
+    {
+      extraFields: ['Expect: 100-continue', `Content-Length: ${HIDDEN.length}`],
+      laterBody: HIDDEN,
+      answerBeforeBody: true,
+    },
+  ),
+  resp(
+    'early-401-noexpect',
+    'final 401 before the body (no Expect), body 300 ms later',
+    r('401 Unauthorized', ['Content-Length: 5'], 'nope!'),
+    { status: [401], forwarded: 1 },
+    'RFC 9112 9.3: a response before the whole request; the rest must not become requests',
+    {
+      extraFields: [`Content-Length: ${HIDDEN.length}`],
+      laterBody: HIDDEN,
+      answerBeforeBody: true,
+    },
   ),
   resp(
     'nul-value',

@@ -16,6 +16,12 @@ export interface ResponseScript {
   close?: boolean;
   /** Milliseconds between writes. Default 0 (one write each, same tick). */
   gapMs?: number;
+  /**
+   * Answer as soon as the head is read and never read the body: whatever follows the head is
+   * parsed as the next request. A broken server on purpose: a proxy that keeps streaming a body
+   * after the final response arrived turns that body into requests here.
+   */
+  answerBeforeBody?: boolean;
 }
 
 /** One request as the backend parsed it (leniently). */
@@ -96,7 +102,9 @@ export async function startRecordingBackend(
           if (found === null) return;
           const { head, end } = found;
           const [method = '', target = '', version = ''] = head.line.split(' ');
-          const framing = lenientFraming(head.fields, false);
+          const name = target.startsWith('/script/') ? target.slice(8).split('?')[0]! : '';
+          const early = scripts[name]?.answerBeforeBody === true;
+          const framing = early ? ({ kind: 'none' } as const) : lenientFraming(head.fields, false);
           if (typeof framing === 'string') {
             fail(framing);
             return;
