@@ -1,4 +1,5 @@
 import { BackendSet } from './balancer/backend';
+import { backendIdentityView } from './balancer/backend-view';
 import { Resilience } from './balancer/resilience';
 import { cachePurgeRoute, cacheStatsRoute, HttpCache } from './cache';
 import { CidrSet } from './config/cidr';
@@ -157,13 +158,7 @@ export async function startProxy(
           }
         }
         return {
-          id: b.id,
-          host: b.host,
-          port: b.port,
-          weight: b.weight,
-          pod: b.pod ?? null,
-          zone: b.zone ?? null,
-          state: b.terminating === true ? 'terminating' : 'serving',
+          ...backendIdentityView(b),
           inFlight: active,
           idleConnections: idle,
           health: resilience.stateOf(b),

@@ -1,4 +1,5 @@
 import type { BackendSet } from '../balancer/backend';
+import { backendIdentityView } from '../balancer/backend-view';
 
 /**
  * The admin views of a --workers pod, merged from its workers' own (pure functions over data).
@@ -134,13 +135,7 @@ export function mergeBackendViews(
         seen.reduce((s, x) => s + num(read(x.entry)), 0);
       const totals = (key: string): number => sum((e) => record(e['totals'])[key]);
       return {
-        id: b.id,
-        host: b.host,
-        port: b.port,
-        weight: b.weight,
-        pod: b.pod ?? null,
-        zone: b.zone ?? null,
-        state: b.terminating === true ? 'terminating' : 'serving',
+        ...backendIdentityView(b),
         inFlight: sum((e) => e['inFlight']),
         idleConnections: sum((e) => e['idleConnections']),
         health: worstHealth(seen.map((x) => x.entry['health'])),
