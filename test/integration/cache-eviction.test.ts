@@ -4,12 +4,12 @@
  * at every step, with LRU eviction: the newest objects stay, the oldest go.
  */
 import http from 'node:http';
-import { startCountingOrigin, type CountingOrigin } from '../cache/counting-origin';
-import { startProxy, type ProxyProcess } from '../support/proxy-process';
+import { cachingProxyRig } from '../cache/caching-proxy';
 import { RawClient, rawExchange, requestBytes } from '../support/raw-http';
 
-let origin: CountingOrigin;
-let proxy: ProxyProcess;
+const rig = cachingProxyRig({
+  env: { RRPROXY_CACHE_MAX_BYTES: '1MiB', RRPROXY_CACHE_MAX_OBJECT_BYTES: '256KiB' },
+});
 const MiB = 1024 * 1024;
 const OBJECT = 100 * 1024;
 const COUNT = 100; // 100 x 100 KiB = ~10 MiB
@@ -39,28 +39,14 @@ function stats(port: number): Promise<Record<string, number>> {
   });
 }
 
-beforeAll(async () => {
-  origin = await startCountingOrigin();
-  proxy = await startProxy({
-    backends: [origin.address],
-    extraArgs: ['--cache'],
-    env: { RRPROXY_CACHE_MAX_BYTES: '1MiB', RRPROXY_CACHE_MAX_OBJECT_BYTES: '256KiB' },
-  });
-});
-
-afterAll(async () => {
-  await proxy?.stop();
-  await origin?.stop();
-});
-
 test('LRU eviction keeps the byte total under the cap with 10 MiB through a 1 MiB cache', async () => {
   for (let i = 0; i < COUNT; i++) {
-    origin.route(`/obj/${i}`, () => ({
+    rig.origin.route(`/obj/${i}`, () => ({
       headers: [['Cache-Control', 'max-age=600']],
       body: Buffer.alloc(OBJECT, i % 256),
     }));
   }
-  const client = await RawClient.connect(proxy.port);
+  const client = await RawClient.connect(rig.proxy.port);
   try {
     for (let i = 0; i < COUNT; i++) {
       await client.write(requestBytes('GET', `/obj/${i}`));
@@ -68,11 +54,11 @@ test('LRU eviction keeps the byte total under the cap with 10 MiB through a 1 Mi
       expect(res.status).toBe(200);
       expect(res.body.length).toBe(OBJECT);
       if (i % 10 === 9) {
-        const s = await stats(proxy.adminPort);
+        const s = await stats(rig.proxy.adminPort);
         expect(s['bytes']).toBeLessThanOrEqual(MiB);
       }
     }
-    const s = await stats(proxy.adminPort);
+    const s = await stats(rig.proxy.adminPort);
     expect(s['bytes']).toBeLessThanOrEqual(MiB);
     expect(s['bytes']).toBeGreaterThan(MiB / 2);
     expect(s['evictions']).toBeGreaterThanOrEqual(COUNT - 10);
@@ -82,8 +68,8 @@ test('LRU eviction keeps the byte total under the cap with 10 MiB through a 1 Mi
     expect((await client.readResponse()).headers.get('x-cache')).toBe('HIT');
     await client.write(requestBytes('GET', '/obj/0'));
     expect((await client.readResponse()).headers.get('x-cache')).toBe('MISS');
-    expect(origin.count('/obj/0')).toBe(2);
-    expect(origin.count(`/obj/${COUNT - 1}`)).toBe(1);
+    expect(rig.origin.count('/obj/0')).toBe(2);
+    expect(rig.origin.count(`/obj/${COUNT - 1}`)).toBe(1);
   } finally {
     client.destroy();
   }
@@ -95,12 +81,12 @@ test.each([
 ])('a response over maxObjectBytes streams through uncached (%s)', async (_name, chunked) => {
   const target = `/too-big/${chunked ? 'chunked' : 'length'}`;
   const body = Buffer.alloc(300 * 1024, 0x62);
-  origin.route(target, () => ({ headers: [['Cache-Control', 'max-age=600']], body, chunked }));
+  rig.origin.route(target, () => ({ headers: [['Cache-Control', 'max-age=600']], body, chunked }));
   for (let i = 0; i < 2; i++) {
-    const [res] = await rawExchange(proxy.port, requestBytes('GET', target));
+    const [res] = await rawExchange(rig.proxy.port, requestBytes('GET', target));
     expect(res!.status).toBe(200);
     expect(res!.body.equals(body)).toBe(true);
     expect(res!.headers.get('x-cache')).toBe('MISS');
   }
-  expect(origin.count(target)).toBe(2);
+  expect(rig.origin.count(target)).toBe(2);
 });

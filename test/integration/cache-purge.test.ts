@@ -3,19 +3,17 @@
  * never on the public port; a purged URL is fetched from the backend again.
  */
 import http from 'node:http';
-import { startCountingOrigin, type CountingOrigin } from '../cache/counting-origin';
-import { startProxy, type ProxyProcess } from '../support/proxy-process';
+import { cachingProxyRig } from '../cache/caching-proxy';
 import { rawExchange, rawGet, requestBytes } from '../support/raw-http';
 
-let origin: CountingOrigin;
-let proxy: ProxyProcess;
+const rig = cachingProxyRig({ env: { RRPROXY_CACHE_PURGE_TOKEN: 'purge-secret' } });
 
 function admin(method: string, path: string, token: string | null, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token !== null) headers['authorization'] = `Bearer ${token}`;
     const req = http.request(
-      { host: '127.0.0.1', port: proxy.adminPort, method, path, headers, agent: false },
+      { host: '127.0.0.1', port: rig.proxy.adminPort, method, path, headers, agent: false },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -26,52 +24,38 @@ function admin(method: string, path: string, token: string | null, body?: string
   });
 }
 
-beforeAll(async () => {
-  origin = await startCountingOrigin();
-  proxy = await startProxy({
-    backends: [origin.address],
-    extraArgs: ['--cache'],
-    env: { RRPROXY_CACHE_PURGE_TOKEN: 'purge-secret' },
-  });
-});
-
-afterAll(async () => {
-  await proxy?.stop();
-  await origin?.stop();
-});
-
 test('POST /cache/purge with the token removes a URL; without it 401', async () => {
-  origin.route('/p/a', () => ({ headers: [['Cache-Control', 'max-age=600']], body: 'a' }));
-  await rawGet(proxy.port, '/p/a');
-  expect((await rawGet(proxy.port, '/p/a')).headers.get('x-cache')).toBe('HIT');
+  rig.origin.route('/p/a', () => ({ headers: [['Cache-Control', 'max-age=600']], body: 'a' }));
+  await rawGet(rig.proxy.port, '/p/a');
+  expect((await rawGet(rig.proxy.port, '/p/a')).headers.get('x-cache')).toBe('HIT');
 
   expect(
     await admin('POST', '/cache/purge', null, JSON.stringify({ url: 'http://test/p/a' })),
   ).toBe(401);
-  expect((await rawGet(proxy.port, '/p/a')).headers.get('x-cache')).toBe('HIT');
+  expect((await rawGet(rig.proxy.port, '/p/a')).headers.get('x-cache')).toBe('HIT');
 
   expect(
     await admin('POST', '/cache/purge', 'purge-secret', JSON.stringify({ url: 'http://test/p/a' })),
   ).toBe(200);
-  expect((await rawGet(proxy.port, '/p/a')).headers.get('x-cache')).toBe('MISS');
-  expect(origin.count('/p/a')).toBe(2);
+  expect((await rawGet(rig.proxy.port, '/p/a')).headers.get('x-cache')).toBe('MISS');
+  expect(rig.origin.count('/p/a')).toBe(2);
 });
 
 test('PURGE /path and {all:true}', async () => {
-  origin.route('/p/b', () => ({ headers: [['Cache-Control', 'max-age=600']], body: 'b' }));
-  origin.route('/p/c', () => ({ headers: [['Cache-Control', 'max-age=600']], body: 'c' }));
-  await rawGet(proxy.port, '/p/b');
-  await rawGet(proxy.port, '/p/c');
+  rig.origin.route('/p/b', () => ({ headers: [['Cache-Control', 'max-age=600']], body: 'b' }));
+  rig.origin.route('/p/c', () => ({ headers: [['Cache-Control', 'max-age=600']], body: 'c' }));
+  await rawGet(rig.proxy.port, '/p/b');
+  await rawGet(rig.proxy.port, '/p/c');
   expect(await admin('PURGE', '/p/b', 'purge-secret')).toBe(200);
-  expect((await rawGet(proxy.port, '/p/b')).headers.get('x-cache')).toBe('MISS');
-  expect((await rawGet(proxy.port, '/p/c')).headers.get('x-cache')).toBe('HIT');
+  expect((await rawGet(rig.proxy.port, '/p/b')).headers.get('x-cache')).toBe('MISS');
+  expect((await rawGet(rig.proxy.port, '/p/c')).headers.get('x-cache')).toBe('HIT');
   expect(await admin('POST', '/cache/purge', 'purge-secret', '{"all":true}')).toBe(200);
-  expect((await rawGet(proxy.port, '/p/c')).headers.get('x-cache')).toBe('MISS');
+  expect((await rawGet(rig.proxy.port, '/p/c')).headers.get('x-cache')).toBe('MISS');
 });
 
 test('the public port has no purge endpoint: the request is just proxied', async () => {
   const [res] = await rawExchange(
-    proxy.port,
+    rig.proxy.port,
     requestBytes(
       'POST',
       '/cache/purge',
@@ -84,5 +68,5 @@ test('the public port has no purge endpoint: the request is just proxied', async
     ),
   );
   expect(res!.status).toBe(404); // the counting origin's answer for an unscripted path
-  expect(origin.count('/cache/purge')).toBe(1);
+  expect(rig.origin.count('/cache/purge')).toBe(1);
 });
