@@ -31,6 +31,7 @@ import {
   buildClientResponseHeaders,
   buildUpstreamRequestHeaders,
   clientWantsKeepAlive,
+  type UpstreamRequestParams,
 } from './forwarding';
 import type { RequestObservation } from './observer';
 import { checkRequest } from './request-checks';
@@ -51,7 +52,9 @@ export class Exchange implements UpstreamHandler {
   /** Request body framing as received from the client. */
   readonly framing: BodyFraming;
 
-  private readonly upstreamHeaders: HeaderList;
+  /** Built on first use: a request answered from the cache never needs it. */
+  private upstreamHeaders: HeaderList | null = null;
+  private readonly forwarding: UpstreamRequestParams;
   private readonly upstreamPath: string;
   private readonly clientPath: string;
   private readonly clientHost: string;
@@ -118,7 +121,7 @@ export class Exchange implements UpstreamHandler {
       checked.framing.kind === 'none' ||
       (checked.framing.kind === 'length' && checked.framing.length === 0);
     this.keepAlive = clientWantsKeepAlive(head.headers, head.versionMinor);
-    this.upstreamHeaders = buildUpstreamRequestHeaders(head.headers, checked.forwarding);
+    this.forwarding = checked.forwarding;
     this.upstreamPath = checked.path;
     this.clientPath = checked.clientPath;
     this.clientHost = checked.clientHost ?? '';
@@ -139,11 +142,6 @@ export class Exchange implements UpstreamHandler {
             versionMinor: head.versionMinor,
             requestId: checked.requestId,
           });
-    // The backend must see exactly one trace context: ours, when tracing injects it.
-    if (this.obs !== null && this.obs.injectsTraceContext === true) {
-      this.upstreamHeaders.remove('traceparent');
-      this.upstreamHeaders.remove('tracestate');
-    }
     ctx.stats.requests++;
     ctx.stats.activeRequests++;
   }
@@ -196,7 +194,7 @@ export class Exchange implements UpstreamHandler {
         const t = (this.ticket = d.ticket);
         this.setCacheStatus(t.cacheStatus);
         // Validators of a stale entry replace the client's own conditionals (RFC 9111 4.3.1).
-        applyValidators(this.upstreamHeaders, t);
+        applyValidators(this.upstreamFields(), t);
         this.forward();
         return;
       }
@@ -208,12 +206,26 @@ export class Exchange implements UpstreamHandler {
     this.obs?.cacheStatus(status);
   }
 
+  /** The field list sent upstream (forwarding rules applied), built once. */
+  private upstreamFields(): HeaderList {
+    let h = this.upstreamHeaders;
+    if (h === null) {
+      h = this.upstreamHeaders = buildUpstreamRequestHeaders(this.head.headers, this.forwarding);
+      // The backend must see exactly one trace context: ours, when tracing injects it.
+      if (this.obs !== null && this.obs.injectsTraceContext === true) {
+        h.remove('traceparent');
+        h.remove('tracestate');
+      }
+    }
+    return h;
+  }
+
   private forward(): void {
     // Requests are framed upstream as received: a length stays a length, chunked stays chunked.
     this.upstreamHead = serializeRequestHead(
       this.method,
       this.upstreamPath,
-      this.upstreamHeaders,
+      this.upstreamFields(),
       this.framing,
     );
     this.attempt();
