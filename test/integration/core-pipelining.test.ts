@@ -2,30 +2,18 @@
  * Pipelining (RFC 9112 9.3.2): several requests in one write are answered in order, each
  * response complete, HEAD in the middle included, and a final `Connection: close` is honoured.
  */
-import { startNginx, type NginxBackends } from '../support/nginx';
-import { startProxy, type ProxyProcess } from '../support/proxy-process';
+import { nginxProxyRig } from '../support/nginx-proxy';
 import { RawClient, requestBytes } from '../support/raw-http';
 
-let ngx: NginxBackends;
-let proxy: ProxyProcess;
+const rig = nginxProxyRig();
 
-beforeAll(async () => {
-  ngx = await startNginx();
-  proxy = await startProxy({ backends: ngx.addresses });
-});
-
-afterAll(async () => {
-  await proxy?.stop();
-  await ngx?.stop();
-});
-
-const file = (name: string) => ngx.files.find((f) => f.name === name)!;
+const file = (name: string) => rig.ngx.files.find((f) => f.name === name)!;
 const get = (target: string, extra: Array<[string, string]> = []) =>
   requestBytes('GET', target, [['Host', 'test'], ...extra]);
 
 test('three requests in one write get three responses, in order', async () => {
   const names = ['1k.bin', '1b.bin', '1m.bin'];
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.proxy.port);
   try {
     await c.write(Buffer.concat(names.map((n) => get(`/files/${n}`))));
     const responses = await c.readResponses(['GET', 'GET', 'GET']);
@@ -40,7 +28,7 @@ test('three requests in one write get three responses, in order', async () => {
 });
 
 test('HEAD in the middle of a pipeline does not desynchronise the responses', async () => {
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.proxy.port);
   try {
     await c.write(
       Buffer.concat([
@@ -62,7 +50,7 @@ test('HEAD in the middle of a pipeline does not desynchronise the responses', as
 
 test('a pipeline of large responses arrives in order and complete', async () => {
   const names = ['10m.bin', '1m.bin', '10m.bin', '1k.bin', '0b.bin'];
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.proxy.port);
   try {
     await c.write(Buffer.concat(names.map((n) => get(`/files/${n}`))));
     const responses = await c.readResponses(
@@ -76,7 +64,7 @@ test('a pipeline of large responses arrives in order and complete', async () => 
 });
 
 test('Connection: close on the last pipelined request closes after its response', async () => {
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.proxy.port);
   try {
     await c.write(
       Buffer.concat([get('/files/1b.bin'), get('/files/1k.bin', [['Connection', 'close']])]),

@@ -3,26 +3,15 @@
  * requests are spread evenly, the client connection is reused, upstream connections are reused
  * (proved by nginx's own connection serial numbers), and a dead backend is skipped.
  */
-import { startNginx, type NginxBackends } from '../support/nginx';
+import { nginxProxyRig } from '../support/nginx-proxy';
 import { closedPort } from '../support/ports';
-import { startProxy, type ProxyProcess } from '../support/proxy-process';
+import { startProxy } from '../support/proxy-process';
 import { randomBytes } from 'node:crypto';
 import { parseEcho, startEchoBackend } from '../support/echo-backend';
 import { RawClient, chunkedBody, rawExchange, rawGet, requestBytes } from '../support/raw-http';
 import { sha256 } from '../support/sample-files';
 
-let ngx: NginxBackends;
-let proxy: ProxyProcess;
-
-beforeAll(async () => {
-  ngx = await startNginx();
-  proxy = await startProxy({ backends: ngx.addresses });
-});
-
-afterAll(async () => {
-  await proxy?.stop();
-  await ngx?.stop();
-});
+const rig = nginxProxyRig();
 
 function tally(names: Array<string | undefined>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -31,7 +20,7 @@ function tally(names: Array<string | undefined>): Record<string, number> {
 }
 
 test('30 GETs on one keep-alive client connection go 10/10/10, in rotation', async () => {
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.proxy.port);
   const seen: Array<string | undefined> = [];
   try {
     for (let i = 0; i < 30; i++) {
@@ -54,7 +43,7 @@ test('30 GETs on one keep-alive client connection go 10/10/10, in rotation', asy
 });
 
 test('upstream connections are reused: nginx sees few connections serving many requests', async () => {
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.proxy.port);
   try {
     for (let i = 0; i < 30; i++) {
       await c.write(requestBytes('GET', `/files/1b.bin?reuse=${i}`, [['Host', 'test']]));
@@ -63,9 +52,9 @@ test('upstream connections are reused: nginx sees few connections serving many r
   } finally {
     c.destroy();
   }
-  const mine = ngx.accessLog().filter((e) => e.uri.includes('reuse='));
+  const mine = rig.ngx.accessLog().filter((e) => e.uri.includes('reuse='));
   expect(mine).toHaveLength(30);
-  for (const port of ngx.ports) {
+  for (const port of rig.ngx.ports) {
     const atBackend = mine.filter((e) => e.port === port);
     expect(atBackend).toHaveLength(10);
     const connections = new Set(atBackend.map((e) => e.connection));
@@ -76,7 +65,7 @@ test('upstream connections are reused: nginx sees few connections serving many r
 });
 
 test('concurrent clients are spread evenly too', async () => {
-  const clients = await Promise.all([0, 1, 2].map(() => RawClient.connect(proxy.port)));
+  const clients = await Promise.all([0, 1, 2].map(() => RawClient.connect(rig.proxy.port)));
   const seen: Array<string | undefined> = [];
   try {
     await Promise.all(
@@ -96,11 +85,11 @@ test('concurrent clients are spread evenly too', async () => {
 });
 
 test('50 concurrent clients x 4 requests of 1 MiB: every body intact, spread evenly', async () => {
-  const oneMiB = ngx.files.find((f) => f.name === '1m.bin')!;
+  const oneMiB = rig.ngx.files.find((f) => f.name === '1m.bin')!;
   const seen: Array<string | undefined> = [];
   await Promise.all(
     Array.from({ length: 50 }, async (_, k) => {
-      const c = await RawClient.connect(proxy.port);
+      const c = await RawClient.connect(rig.proxy.port);
       try {
         for (let i = 0; i < 4; i++) {
           await c.write(requestBytes('GET', `/files/1m.bin?load=${k}-${i}`, [['Host', 'test']]));
@@ -119,15 +108,15 @@ test('50 concurrent clients x 4 requests of 1 MiB: every body intact, spread eve
 });
 
 test('one access line per request with the documented fields', async () => {
-  const res = await rawGet(proxy.port, '/files/1k.bin?log=1', [
+  const res = await rawGet(rig.proxy.port, '/files/1k.bin?log=1', [
     ['Host', 'test'],
     ['X-Request-Id', 'rr-log-check-1'],
   ]);
   expect(res.status).toBe(200);
-  const line = await proxy.waitForAccessLog((l) => l['reqId'] === 'rr-log-check-1');
+  const line = await rig.proxy.waitForAccessLog((l) => l['reqId'] === 'rr-log-check-1');
   expect(line).toMatchObject({ method: 'GET', status: 200 });
   expect(String(line['path'])).toContain('/files/1k.bin');
-  expect(ngx.addresses).toContain(String(line['upstream']));
+  expect(rig.ngx.addresses).toContain(String(line['upstream']));
   for (const field of ['client', 'bytesIn', 'bytesOut', 'durationMs', 'upstreamMs', 'outcome']) {
     expect(line).toHaveProperty(field);
   }
@@ -138,7 +127,7 @@ describe('dead backends', () => {
   test('a backend refusing connections is skipped: every request still succeeds', async () => {
     const down = await closedPort();
     const p = await startProxy({
-      backends: [`127.0.0.1:${down}`, ngx.addresses[0]!, ngx.addresses[1]!],
+      backends: [`127.0.0.1:${down}`, rig.ngx.addresses[0]!, rig.ngx.addresses[1]!],
     });
     try {
       for (let i = 0; i < 9; i++) {
