@@ -38,6 +38,8 @@ export interface ClientPlan {
   halfClose: boolean;
   /** Stop once the connection was idle this long after a complete final response. */
   idleMs: number;
+  /** Final responses to wait for before going by idleness (the bytes' request count). */
+  expectResponses?: number;
   /** Hard bound on the whole observation. */
   maxMs: number;
 }
@@ -86,7 +88,14 @@ export function runClient(plan: ClientPlan): Promise<ClientOutcome> {
       idleTimer = setTimeout(() => {
         // Quiet after a complete response: done. Nothing yet: wait for maxMs (the proxy may be
         // waiting for bytes that will never come, which is itself the observation).
-        if (writesDone && responses.length > 0 && pos >= buf.length) finish();
+        // A response announcing Connection: close is followed by the close: wait for it, so a
+        // loaded machine does not turn a slow FIN into "kept open".
+        const last = responses[responses.length - 1];
+        const closing =
+          last !== undefined &&
+          last.fields.some(([n, v]) => n.toLowerCase() === 'connection' && /close/i.test(v));
+        const enough = responses.length >= Math.max(1, plan.expectResponses ?? 1);
+        if (writesDone && enough && !closing && pos >= buf.length) finish();
         else armIdle();
       }, plan.idleMs);
     };

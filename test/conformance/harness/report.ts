@@ -44,7 +44,7 @@ function escape(s: string): string {
   return out;
 }
 
-export async function runReport(outMd: string, outJson: string): Promise<void> {
+export async function runReport(outMd: string, outJson: string | null): Promise<void> {
   const backends: Record<ProxyName, RecordingBackend> = {
     rrproxy: await startRecordingBackend(SCRIPTS),
     nginx: await startRecordingBackend(SCRIPTS),
@@ -185,6 +185,7 @@ export async function runReport(outMd: string, outJson: string): Promise<void> {
       );
   }
   writeFileSync(outMd, lines.join('\n') + '\n');
+  if (outJson === null) return;
   writeFileSync(
     outJson,
     JSON.stringify(

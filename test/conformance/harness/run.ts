@@ -66,7 +66,8 @@ export async function runCorpus(
         gapMs: c.gapMs ?? 0,
         heads: c.heads ?? [c.writes[0]!.startsWith('HEAD ')],
         halfClose: c.halfClose ?? false,
-        idleMs: opts.idleMs ?? 200,
+        idleMs: opts.idleMs ?? 250,
+        expectResponses: c.expect.statuses?.length ?? c.heads?.length ?? 1,
         maxMs: c.maxMs ?? opts.maxMs ?? 1500,
       });
     }
