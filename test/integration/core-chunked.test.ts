@@ -9,6 +9,7 @@ import { parseEcho, startEchoBackend } from '../support/echo-backend';
 import { startNginx, type NginxBackends } from '../support/nginx';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
 import {
+  answerEachRequest,
   chunkedBody,
   rawExchange,
   requestBytes,
@@ -31,14 +32,8 @@ beforeAll(async () => {
   ngx = await startNginx();
   echo = await startEchoBackend('echo');
   // A backend that answers every request with a chunked body followed by a trailer section.
-  trailing = await startRawServer(async (conn) => {
-    for (;;) {
-      try {
-        await conn.readRequest();
-      } catch {
-        conn.socket.destroy();
-        return;
-      }
+  trailing = await startRawServer(
+    answerEachRequest(async (conn) => {
       await conn.write(
         'HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTrailer: X-Body-Sha256\r\n' +
           'Transfer-Encoding: chunked\r\n\r\n',
@@ -46,8 +41,8 @@ beforeAll(async () => {
       await conn.write(
         chunkedBody(TRAILED_BODY, 20_000, [['X-Body-Sha256', sha256(TRAILED_BODY)]]),
       );
-    }
-  });
+    }),
+  );
   [proxy, echoProxy, trailingProxy] = await Promise.all([
     startProxy({ backends: ngx.addresses }),
     startProxy({ backends: [echo.address] }),

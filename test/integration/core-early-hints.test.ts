@@ -4,6 +4,7 @@
  */
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
 import {
+  answerEachRequest,
   rawExchange,
   requestBytes,
   responseBytes,
@@ -15,21 +16,15 @@ let raw: RawServer;
 let proxy: ProxyProcess;
 
 beforeAll(async () => {
-  raw = await startRawServer(async (conn) => {
-    for (;;) {
-      try {
-        await conn.readRequest();
-      } catch {
-        conn.socket.destroy();
-        return;
-      }
+  raw = await startRawServer(
+    answerEachRequest(async (conn) => {
       await conn.write(
         'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n',
       );
       await new Promise((r) => setTimeout(r, 20));
       await conn.write(responseBytes(200, [['Content-Type', 'text/plain']], 'final body'));
-    }
-  });
+    }),
+  );
   proxy = await startProxy({ backends: [raw.address] });
 });
 

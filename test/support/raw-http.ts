@@ -563,6 +563,28 @@ export async function startRawServer(
   };
 }
 
+/**
+ * A handler for startRawServer: a keep-alive backend that answers every request of a connection
+ * with `answer`, until the peer closes or sends what the codec rejects (then the connection is
+ * destroyed).
+ */
+export function answerEachRequest(
+  answer: (conn: RawServerConnection, req: RawRequest) => Promise<void>,
+): RawHandler {
+  return async (conn) => {
+    for (;;) {
+      let req: RawRequest;
+      try {
+        req = await conn.readRequest();
+      } catch {
+        conn.socket.destroy();
+        return;
+      }
+      await answer(conn, req);
+    }
+  };
+}
+
 /** Serialises a simple response with Content-Length. */
 export function responseBytes(
   status: number,
