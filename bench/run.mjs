@@ -19,8 +19,9 @@ import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { idleConnections } from './lib/idle-conns.mjs';
+import { faultProgressLine, killedBackendRun } from './lib/killed-backend.mjs';
 import { readOptions, BENCH_DIR } from './lib/options.mjs';
-import { PEERS, peerRuns, peerCpus, renderConf } from './lib/peers.mjs';
+import { FAULT_PEERS, PEERS, peerRuns, peerCpus, renderConf } from './lib/peers.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { alive } from './lib/proc-stats.mjs';
 import {
@@ -142,7 +143,17 @@ async function run(opts, group, trackWrk) {
   for (const p of opts.peers)
     if (!PEERS[p]) throw new Error(`unknown peer "${p}" (known: ${Object.keys(PEERS).join(' ')})`);
   const loadScenarios = scenarios.filter((s) => s.kind === 'miss' || s.kind === 'cache');
+  const faultScenarios = scenarios.filter((s) => s.kind === 'fault');
   const wanted = opts.peers.filter((p) => scenarios.some((s) => peerRuns(p, s, opts)));
+  // Started up front and kept: peers of the load and idle scenarios. The killed-backend
+  // scenario starts its own peer and backends per run.
+  const upFront = wanted.filter((p) =>
+    scenarios.some((s) => s.kind !== 'fault' && peerRuns(p, s, opts)),
+  );
+  const faultRuns = faultScenarios.reduce(
+    (n, s) => n + wanted.filter((p) => peerRuns(p, s, opts)).length,
+    0,
+  );
   const stamp = new Date()
     .toISOString()
     .replace(/[-:]/g, '')
@@ -154,14 +165,15 @@ async function run(opts, group, trackWrk) {
   console.error(
     `rrproxy bench ${stamp}: peers [${wanted.join(' ')}], scenarios [${opts.scenarios.join(' ')}], ` +
       `${opts.reps} round(s) x ${samplesPerRound} samples of ${opts.durationS} s ` +
-      `(about ${Math.ceil((opts.reps * samplesPerRound * (opts.durationS + opts.warmupS + 2)) / 60)} min of load)`,
+      `+ ${faultRuns} killed-backend run(s) of ${opts.killDurationS} s ` +
+      `(about ${Math.ceil((opts.reps * (samplesPerRound * (opts.durationS + opts.warmupS + 2) + faultRuns * (opts.killDurationS + 4))) / 60)} min of load)`,
   );
 
   const wwwDir = join(opts.scratch, 'www');
   const peersDir = join(opts.scratch, 'node-peers');
   freshDir(opts.runDir);
   writeWww(wwwDir);
-  if (wanted.includes('http-proxy') || wanted.includes('undici-pool')) installNodePeers(peersDir);
+  if (upFront.includes('http-proxy') || upFront.includes('undici-pool')) installNodePeers(peersDir);
   if (wanted.some((p) => p.startsWith('rrproxy')) && !existsSync(opts.rrproxyMain)) {
     console.error(
       `note: ${opts.rrproxyMain} is missing (npm run build); the rrproxy peers will be skipped`,
@@ -184,39 +196,8 @@ async function run(opts, group, trackWrk) {
   };
 
   // --- backends (and the OTLP sink) on the load cpu
-  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
-    mkdirSync(join(opts.runDir, 'backends-temp', d), { recursive: true });
-  const backendsConf = renderConf(ctx, 'backends.nginx.conf', 'backends', {
-    B1: backendPorts[0],
-    B2: backendPorts[1],
-    B3: backendPorts[2],
-  });
-  group.start(
-    'backends',
-    'nginx',
-    [
-      '-p',
-      opts.runDir,
-      '-e',
-      join(opts.runDir, 'backends.error.log'),
-      '-c',
-      backendsConf,
-      '-g',
-      'daemon off;',
-    ],
-    {
-      cpus: opts.loadCpus,
-      logFile: join(opts.runDir, 'backends.log'),
-    },
-  );
-  for (const port of backendPorts) {
-    if (!(await waitFor200(port, '/index.html', 10_000, () => group.exited('backends')))) {
-      throw new Error(
-        `the nginx backends did not start; see ${opts.runDir}/backends.log and backends.error.log`,
-      );
-    }
-  }
-  if (wanted.includes('rrproxy-trace')) {
+  if (upFront.length) await startSharedBackends(ctx);
+  if (upFront.includes('rrproxy-trace')) {
     sinkPort = await freePort();
     group.start('otlp-sink', process.execPath, [join(BENCH_DIR, 'lib', 'otlp-sink.mjs')], {
       cpus: opts.loadCpus,
@@ -231,7 +212,7 @@ async function run(opts, group, trackWrk) {
   const skipped = [];
   const checks = [];
   const cacheNotes = {};
-  for (const name of wanted) {
+  for (const name of upFront) {
     try {
       const peer = { name, ...(await PEERS[name].start(ctx)) };
       if (peer.lines) peer.counter = async () => peer.lines.count;
@@ -256,7 +237,7 @@ async function run(opts, group, trackWrk) {
   const rawFile = join(opts.resultsDir, `raw-${stamp}.jsonl`);
   const samples = [];
   const rootPid = process.pid;
-  const backendPid = group.pid('backends');
+  const backendPid = upFront.length ? group.pid('backends') : null;
   for (let round = 1; round <= opts.reps; round++) {
     for (const scenario of loadScenarios) {
       const names = Object.keys(running).filter((p) => peerRuns(p, scenario, opts));
@@ -285,6 +266,21 @@ async function run(opts, group, trackWrk) {
           console.error(progressLine(r, round, opts.reps));
           if (!r.noisy && !r.failed) break;
         }
+      }
+    }
+  }
+
+  // --- a backend killed during the load: a fresh peer and backends per run, rounds interleaved
+  const faults = [];
+  for (let round = 1; round <= opts.reps; round++) {
+    for (const scenario of faultScenarios) {
+      const names = wanted.filter((p) => peerRuns(p, scenario, opts));
+      for (let i = 0; i < names.length; i++) {
+        const peerName = names[(i + round - 1) % names.length];
+        const r = await killedBackendRun({ ctx, peerName, scenario, round, tracker: trackWrk });
+        faults.push(r);
+        appendFileSync(rawFile, JSON.stringify(r) + '\n');
+        console.error(faultProgressLine(r, round, opts.reps));
       }
     }
   }
@@ -336,7 +332,7 @@ async function run(opts, group, trackWrk) {
 
   // --- report
   const cells = summarize(samples);
-  const targets = evaluateTargets(cells, idle, cacheNotes);
+  const targets = evaluateTargets(cells, idle, cacheNotes, faults);
   const kept = Object.values(cells);
   const foreign = samples.map((r) => r.foreign).filter((x) => x != null);
   const meta = {
@@ -350,23 +346,65 @@ async function run(opts, group, trackWrk) {
       ? `median ${median(foreign)}, max ${Math.max(...foreign)}; ${samples.length - samples.filter((r) => r.attempt === 0).length} sample(s) rerun, ${kept.filter((c) => c.noisy).length} cell(s) still noisy (†)`
       : 'no samples',
     peers: wanted,
-    peerNotes: wanted.filter((p) => running[p]).map((p) => `${p}: ${PEERS[p].about}`),
+    peerNotes: [
+      ...upFront.filter((p) => running[p]).map((p) => `${p}: ${PEERS[p].about}`),
+      ...[...new Set(faults.map((r) => r.peer))].map(
+        (p) => `${p} (killed-backend): ${FAULT_PEERS[p].about}`,
+      ),
+    ],
     scenarios: opts.scenarios,
     reps: opts.reps,
     checks,
     skipped,
     rawFile,
   };
-  const md = markdown({ meta, cells, targets, idle, parser });
+  const md = markdown({ meta, cells, targets, idle, parser, faults });
   writeFileSync(join(opts.resultsDir, `${opts.resultsName}.md`), md);
   writeFileSync(
     join(opts.resultsDir, `${opts.resultsName}.json`),
-    JSON.stringify({ meta, cells: kept, targets, idle, parser, samples }, null, 2) + '\n',
+    JSON.stringify({ meta, cells: kept, targets, idle, parser, faults, samples }, null, 2) + '\n',
   );
   process.stdout.write(md);
   console.error(
     `\nwrote ${join(opts.resultsDir, opts.resultsName)}.md and .json, raw samples in ${rawFile}`,
   );
+}
+
+/** The shared backends: one nginx, three server blocks b1 b2 b3, on the load cpu. */
+async function startSharedBackends(ctx) {
+  const { opts, group, backendPorts } = ctx;
+  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
+    mkdirSync(join(opts.runDir, 'backends-temp', d), { recursive: true });
+  const backendsConf = renderConf(ctx, 'backends.nginx.conf', 'backends', {
+    B1: backendPorts[0],
+    B2: backendPorts[1],
+    B3: backendPorts[2],
+  });
+  group.start(
+    'backends',
+    'nginx',
+    [
+      '-p',
+      opts.runDir,
+      '-e',
+      join(opts.runDir, 'backends.error.log'),
+      '-c',
+      backendsConf,
+      '-g',
+      'daemon off;',
+    ],
+    {
+      cpus: opts.loadCpus,
+      logFile: join(opts.runDir, 'backends.log'),
+    },
+  );
+  for (const port of backendPorts) {
+    if (!(await waitFor200(port, '/index.html', 10_000, () => group.exited('backends')))) {
+      throw new Error(
+        `the nginx backends did not start; see ${opts.runDir}/backends.log and backends.error.log`,
+      );
+    }
+  }
 }
 
 /** A peer that exited during the run: reported with its log tail, left out from then on. */

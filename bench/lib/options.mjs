@@ -17,6 +17,7 @@ export const DEFAULT_SCENARIOS = [
   'cache-100k-c50',
   'cachefill-100k-c50',
   'idle10k',
+  'killed-backend',
   'parser',
 ];
 
@@ -59,7 +60,7 @@ function integer(env, name, fallback) {
 export function readOptions(env = process.env) {
   const quick = env.QUICK === '1';
   const scratch = env.SCRATCH || '/tmp/rrproxy-bench';
-  return {
+  const options = {
     quick,
     peers: words(env.PEERS, DEFAULT_PEERS),
     scenarios: words(env.SCENARIOS, DEFAULT_SCENARIOS),
@@ -77,6 +78,9 @@ export function readOptions(env = process.env) {
     quietWaitS: number(env, 'QUIET_WAIT', quick ? 3 : 20),
     idleConnections: Math.floor(number(env, 'IDLE_CONNS', 0)), // 0: from the scenario name
     idlePeers: words(env.IDLE_PEERS, ['rrproxy', 'nginx']),
+    // killed-backend: seconds of load per run, and when (after the load starts) a backend dies.
+    killDurationS: number(env, 'KILL_DURATION', quick ? 6 : 10),
+    killAtS: number(env, 'KILL_AT', quick ? 2 : 3),
     parserSeconds: number(env, 'PARSER_SECONDS', quick ? 0.2 : 1),
     scratch,
     runDir: join(scratch, 'run'),
@@ -87,4 +91,10 @@ export function readOptions(env = process.env) {
     rrproxyNodeArgs: words(env.RRPROXY_NODE_ARGS, []),
     rrproxyArgs: words(env.RRPROXY_ARGS, []),
   };
+  if (options.killAtS >= options.killDurationS) {
+    throw new Error(
+      `KILL_AT (${options.killAtS}) must be below KILL_DURATION (${options.killDurationS})`,
+    );
+  }
+  return options;
 }

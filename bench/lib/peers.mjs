@@ -88,17 +88,42 @@ export const PEERS = {
   },
 };
 
+/**
+ * The peers of the killed-backend scenario (kind 'fault'), each with its stock way of absorbing
+ * a dead backend. They are started per run, in front of three backends of their own (one of
+ * which the run kills), under the process name `kb-<peer>`.
+ */
+export const FAULT_PEERS = {
+  rrproxy: {
+    about:
+      'rrproxy with its defaults: passive outlier ejection, active checks (static backends), retries within the budget',
+    start: (ctx, name) => startRrproxy(ctx, name, ['--log-level', 'warn']),
+  },
+  nginx: {
+    about:
+      'nginx, server max_fails=1 fail_timeout=10s (the stock passive health), proxy_next_upstream error timeout http_502 http_503',
+    start: (ctx, name) =>
+      startNginx(ctx, name, 'nginx-failover.conf', 1, 'max_fails=1 fail_timeout=10s'),
+  },
+  haproxy: {
+    about:
+      'HAProxy, option httpchk GET / + check inter 1s fall 2 rise 2, retries 3, option redispatch',
+    start: (ctx, name) => startHaproxy(ctx, name, 1, 'haproxy-failover.cfg'),
+  },
+};
+
 /** Whether `peer` takes part in `scenario` (a parsed scenario). */
 export function peerRuns(name, scenario, opts) {
   const peer = PEERS[name];
+  if (scenario.kind === 'fault') return name in FAULT_PEERS;
   if (scenario.kind === 'idle') return opts.idlePeers.includes(name) && name !== 'direct';
   if (!peer.kinds.includes(scenario.kind)) return false;
   return !peer.only || peer.only.includes(scenario.name);
 }
 
-/** The cpus a peer's processes are pinned to. */
+/** The cpus a peer's processes are pinned to (the proxy cpu for a name not in PEERS). */
 export function peerCpus(name, opts) {
-  return PEERS[name].cpus === 'all' ? `${opts.loadCpus},${opts.proxyCpus}` : opts.proxyCpus;
+  return PEERS[name]?.cpus === 'all' ? `${opts.loadCpus},${opts.proxyCpus}` : opts.proxyCpus;
 }
 
 function fill(template, values) {
@@ -170,7 +195,7 @@ async function started(
   return { port, pid: child.pid, lines: countLines ? lines : null };
 }
 
-async function startRrproxy(ctx, name, extraArgs, { countLines = false } = {}) {
+export async function startRrproxy(ctx, name, extraArgs, { countLines = false } = {}) {
   const port = await ctx.freePort();
   const admin = await ctx.freePort();
   // RRPROXY_NODE_ARGS: node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (the profile is
@@ -200,7 +225,8 @@ function traceConfig(ctx) {
   return file;
 }
 
-async function startNginx(ctx, name, confFile, workers) {
+/** `serverParams`: appended to every upstream "server" line (e.g. max_fails=...). */
+export async function startNginx(ctx, name, confFile, workers, serverParams = '') {
   const port = await ctx.freePort();
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
     mkdirSync(join(ctx.runDir, `${name}-temp`, d), { recursive: true });
@@ -208,7 +234,9 @@ async function startNginx(ctx, name, confFile, workers) {
   const conf = renderConf(ctx, confFile, name, {
     PORT: port,
     WORKERS: workers,
-    SERVERS: ctx.backendPorts.map((p) => `server 127.0.0.1:${p};`).join('\n        '),
+    SERVERS: ctx.backendPorts
+      .map((p) => `server 127.0.0.1:${p}${serverParams ? ' ' + serverParams : ''};`)
+      .join('\n        '),
   });
   return started(ctx, name, port, 'nginx', [
     '-p',
@@ -222,9 +250,9 @@ async function startNginx(ctx, name, confFile, workers) {
   ]);
 }
 
-async function startHaproxy(ctx, name, threads) {
+export async function startHaproxy(ctx, name, threads, confFile = 'haproxy.cfg') {
   const port = await ctx.freePort();
-  const conf = renderConf(ctx, 'haproxy.cfg', name, {
+  const conf = renderConf(ctx, confFile, name, {
     PORT: port,
     THREADS: threads,
     SERVERS: ctx.backendPorts.map((p, i) => `server b${i + 1} 127.0.0.1:${p}`).join('\n    '),

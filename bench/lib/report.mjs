@@ -25,7 +25,10 @@ export function spreadPct(values) {
  */
 export function summarize(samples) {
   const last = new Map();
-  for (const r of samples) last.set(`${r.run ?? ''}|${r.round}|${r.scenario}|${r.peer}`, r);
+  for (const r of samples) {
+    if (r.kind === 'fault') continue; // killed-backend runs: their own table (faultTotals)
+    last.set(`${r.run ?? ''}|${r.round}|${r.scenario}|${r.peer}`, r);
+  }
   const groups = new Map();
   for (const r of last.values()) {
     const key = `${r.peer}|${r.scenario}`;
@@ -63,19 +66,61 @@ export function summarize(samples) {
 }
 
 const cellOf = (cells, peer, scenario) => cells[`${peer}|${scenario}`];
+
+/**
+ * Killed-backend runs added up per (peer, scenario): { peer, scenario, runs, failedRuns,
+ * errors, non2xx, socket, responses, perRun } over the runs that were measured.
+ */
+export function faultTotals(faults) {
+  const out = new Map();
+  for (const r of faults) {
+    const key = `${r.peer}|${r.scenario}`;
+    if (!out.has(key)) {
+      out.set(key, {
+        peer: r.peer,
+        scenario: r.scenario,
+        runs: 0,
+        failedRuns: 0,
+        errors: 0,
+        non2xx: 0,
+        socket: { connect: 0, read: 0, write: 0, timeout: 0 },
+        responses: 0,
+        perRun: [],
+      });
+    }
+    const t = out.get(key);
+    if (r.failed) {
+      t.failedRuns++;
+      continue;
+    }
+    t.runs++;
+    t.errors += r.errors;
+    t.non2xx += r.non2xx;
+    for (const k of Object.keys(t.socket)) t.socket[k] += r.socket?.[k] ?? 0;
+    t.responses += r.requests;
+    t.perRun.push(r.errors);
+  }
+  return [...out.values()];
+}
 const ratio = (a, b) => (a != null && b ? Number((a / b).toFixed(2)) : null);
 
 /**
  * The targets of issue 9, each with its measured ratio where both sides were measured.
  * kind: 'max' = measured must be <= limit, 'min' = >= limit, 'below' = < limit, 'info' = none.
  */
-export function evaluateTargets(cells, idle, cacheNotes = {}) {
+export function evaluateTargets(cells, idle, cacheNotes = {}, faults = []) {
   const out = [];
   const add = (target, scenario, measured, limit, kind, detail) => {
     let pass = null;
     if (measured != null && kind !== 'info') {
       pass =
-        kind === 'max' ? measured <= limit : kind === 'min' ? measured >= limit : measured < limit;
+        kind === 'max'
+          ? measured <= limit
+          : kind === 'min'
+            ? measured >= limit
+            : kind === 'fewer'
+              ? measured < limit || measured === 0 // no errors at all is the best there is
+              : measured < limit;
     }
     out.push({ target, scenario, measured, limit, kind, pass, detail });
   };
@@ -173,6 +218,23 @@ export function evaluateTargets(cells, idle, cacheNotes = {}) {
       );
     }
   }
+  // Issue 7: with a backend killed during the load, fewer client-visible errors than both nginx
+  // and HAProxy (zero errors counts as met even when they have zero too).
+  const totals = faultTotals(faults);
+  for (const sc of [...new Set(totals.map((t) => t.scenario))]) {
+    const of = (p) => totals.find((t) => t.peer === p && t.scenario === sc && t.runs > 0);
+    const ours = of('rrproxy');
+    const others = ['nginx', 'haproxy'].map(of).filter(Boolean);
+    if (!ours || !others.length) continue;
+    add(
+      `killed backend: rrproxy client errors vs the fewest of ${others.map((t) => t.peer).join(', ')}`,
+      sc,
+      ours.errors,
+      Math.min(...others.map((t) => t.errors)),
+      'fewer',
+      [ours, ...others].map((t) => `${t.peer} ${t.errors} in ${t.runs} run(s)`).join(', '),
+    );
+  }
   for (const r of idle.filter((x) => x.peer === 'rrproxy')) {
     add(
       `${r.connections} idle keep-alive connections: RSS MiB`,
@@ -228,13 +290,75 @@ function targetLine(t) {
       : t.pass
         ? 'met'
         : '**NOT met**';
-  const op = { max: '≤', min: '≥', below: '<', info: '' }[t.kind];
-  const limit = t.limit == null ? '-' : `${op} ${t.limit}`;
+  const op = { max: '≤', min: '≥', below: '<', fewer: '<', info: '' }[t.kind];
+  const limit =
+    t.limit == null ? '-' : `${op} ${t.limit}${t.kind === 'fewer' ? ', or none at all' : ''}`;
   return `| ${t.target} | ${t.scenario} | ${t.measured ?? '-'} | ${limit} | ${verdict}${t.detail ? ` (${t.detail})` : ''} |`;
 }
 
-export function markdown({ meta, cells, targets, idle, parser }) {
-  const loadScenarios = meta.scenarios.filter((s) => !s.startsWith('idle') && s !== 'parser');
+/** "round", or "file.round" when raw files were pooled. */
+const runOf = (r) => (r.run != null ? `${r.run + 1}.${r.round}` : String(r.round));
+
+/** The killed-backend table: one row per run, and a total per peer when there were rounds. */
+function faultLines(faults, meta) {
+  const first = faults.find((r) => !r.failed) ?? faults[0];
+  const out = [
+    '',
+    '### Backend killed during load (issue 7): client-visible errors',
+    '',
+    `Backend \`${first.killed}\` of three (single-process nginx, fresh ones and a fresh peer per run) ` +
+      `SIGKILLed ${first.killAtS} s into ${first.durationS} s of wrk GET /index.html at ` +
+      `${first.connections} connections. Client errors = wrk socket errors + responses ≥ 400 ` +
+      '(wrk never retries). "answered by" counts responses per `X-Backend` (`-`: made by the proxy).',
+    '',
+    '| peer | run | client errors | non-2xx (statuses) | socket errors connect/read/write/timeout | responses | answered by | killed at | p99 |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const sorted = [...faults].sort(
+    (a, b) =>
+      meta.peers.indexOf(a.peer) - meta.peers.indexOf(b.peer) ||
+      a.scenario.localeCompare(b.scenario) ||
+      a.round - b.round,
+  );
+  for (const r of sorted) {
+    if (r.failed && r.requests == null) {
+      out.push(`| ${r.peer} | ${runOf(r)} | ✗ ${r.why ?? 'failed'} | | | | | | |`);
+      continue;
+    }
+    const statuses = Object.entries(r.byStatus ?? {})
+      .filter(([st]) => Number(st) >= 400)
+      .map(([st, n]) => `${st}×${n}`)
+      .join(' ');
+    const by = Object.entries(r.byBackend ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([b, n]) => `${b} ${k(n)}`)
+      .join(' · ');
+    const s = r.socket;
+    out.push(
+      `| ${r.peer}${r.scenario === 'killed-backend' ? '' : ` (${r.scenario})`} | ${runOf(r)} | **${r.errors}**${r.failed ? ' ✗' : ''} | ` +
+        `${r.non2xx}${statuses ? ` (${statuses})` : ''} | ${s.connect}/${s.read}/${s.write}/${s.timeout} | ` +
+        `${k(r.requests)} | ${by || '-'} | ${r.killedAtS ?? '-'} s | ${ms(r.p99Ms)}${r.peerAlive === false ? ' (peer exited)' : ''} |`,
+    );
+  }
+  const totals = faultTotals(faults).filter((t) => t.runs > 1);
+  if (totals.length) {
+    out.push(
+      '',
+      '| peer | scenario | runs | client errors, total | per run |',
+      '|---|---|---|---|---|',
+    );
+    for (const t of totals)
+      out.push(
+        `| ${t.peer} | ${t.scenario} | ${t.runs}${t.failedRuns ? ` (+${t.failedRuns} failed)` : ''} | **${t.errors}** | ${t.perRun.join(', ')} |`,
+      );
+  }
+  return out;
+}
+
+export function markdown({ meta, cells, targets, idle, parser, faults = [] }) {
+  const loadScenarios = meta.scenarios.filter(
+    (s) => !s.startsWith('idle') && s !== 'parser' && !s.startsWith('killed-backend'),
+  );
   const peers = meta.peers;
   const out = [
     `## rrproxy benchmark: ${meta.stamp}${meta.quick ? ' (QUICK smoke: 2 s samples, 1 round; not figures to quote)' : ''}`,
@@ -246,8 +370,9 @@ export function markdown({ meta, cells, targets, idle, parser }) {
     `- Other jobs' CPU during samples (% of one core): ${meta.noise}`,
     '- Peers:',
     ...meta.peerNotes.map((n) => `  - ${n}`),
-    '- Checks before the run:',
-    ...meta.checks.map((c) => `  - ${c}`),
+    ...(meta.checks.length
+      ? ['- Checks before the run:', ...meta.checks.map((c) => `  - ${c}`)]
+      : []),
   ];
   if (loadScenarios.length) {
     out.push(
@@ -293,6 +418,7 @@ export function markdown({ meta, cells, targets, idle, parser }) {
       );
     }
   }
+  if (faults.length) out.push(...faultLines(faults, meta));
   if (parser) {
     out.push(
       '',
@@ -316,7 +442,7 @@ export function markdown({ meta, cells, targets, idle, parser }) {
   if (targets.length) {
     out.push(
       '',
-      '### Targets (issue 9), ratios within this run',
+      '### Targets (issue 9; killed backend: issue 7), within this run',
       '',
       '| target | scenario | measured | target | result |',
       '|---|---|---|---|---|',
@@ -342,6 +468,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       .map((l) => ({ ...JSON.parse(l), run })),
   );
   const cells = summarize(samples);
+  const faults = samples.filter((r) => r.kind === 'fault');
   const peers = [...new Set(samples.map((r) => r.peer))];
   const scenarios = [...new Set(samples.map((r) => r.scenario))];
   const meta = {
@@ -360,6 +487,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     reps: null,
   };
   process.stdout.write(
-    markdown({ meta, cells, targets: evaluateTargets(cells, []), idle: [], parser: null }),
+    markdown({
+      meta,
+      cells,
+      targets: evaluateTargets(cells, [], {}, faults),
+      idle: [],
+      parser: null,
+      faults,
+    }),
   );
 }

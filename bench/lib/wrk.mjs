@@ -23,6 +23,59 @@ function spreadScript(dir, path, keys) {
   return file;
 }
 
+/**
+ * A wrk Lua script counting responses per (X-Backend, status), written into `dir`. wrk gives
+ * each thread its own Lua state: done() gathers every thread's table and prints one line per
+ * pair, "backend-status <backend> <status> <count>" ("-" when no X-Backend: an answer the
+ * proxy made itself, e.g. its 502). Socket errors have no response and stay in wrk's summary.
+ */
+function backendCountScript(dir) {
+  const file = join(dir, 'wrk-backend-count.lua');
+  writeFileSync(
+    file,
+    [
+      '-- Written by bench/lib/wrk.mjs: responses counted per X-Backend and status.',
+      'local threads = {}',
+      'function setup(thread) table.insert(threads, thread) end',
+      'counts = {}',
+      'function response(status, headers, body)',
+      '  local backend = "-"',
+      '  for name, value in pairs(headers) do',
+      '    if string.lower(name) == "x-backend" then backend = value end',
+      '  end',
+      '  local key = backend .. " " .. status',
+      '  counts[key] = (counts[key] or 0) + 1',
+      'end',
+      'function done(summary, latency, requests)',
+      '  for _, thread in ipairs(threads) do',
+      '    for key, n in pairs(thread:get("counts")) do',
+      '      io.write("backend-status ", key, " ", n, "\\n")',
+      '    end',
+      '  end',
+      'end',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/**
+ * The per-backend counts printed by the backend-count script: { byBackend, byStatus, pairs }.
+ * Counts of several lines for one key (several threads) are added up.
+ */
+export function parseBackendCounts(output) {
+  const byBackend = {};
+  const byStatus = {};
+  const pairs = {};
+  for (const m of output.matchAll(/^backend-status (\S+) (\d+) (\d+)$/gm)) {
+    const [, backend, status, n] = m;
+    byBackend[backend] = (byBackend[backend] ?? 0) + Number(n);
+    byStatus[status] = (byStatus[status] ?? 0) + Number(n);
+    pairs[`${backend} ${status}`] = (pairs[`${backend} ${status}`] ?? 0) + Number(n);
+  }
+  return { byBackend, byStatus, pairs };
+}
+
 /** wrk's command line for one scenario against a port. */
 export function wrkArgs(opts, scenario, port, durationS, latency) {
   const args = [
@@ -35,6 +88,7 @@ export function wrkArgs(opts, scenario, port, durationS, latency) {
   if (latency) args.push('--latency');
   if (scenario.close) args.push('-H', 'Connection: close');
   if (scenario.keys) args.push('-s', spreadScript(opts.runDir, scenario.path, scenario.keys));
+  else if (scenario.countBackends) args.push('-s', backendCountScript(opts.runDir));
   args.push(`http://127.0.0.1:${port}${scenario.path}`);
   return args;
 }
@@ -81,7 +135,10 @@ export function parseWrk(output) {
   const sock = output.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
   const socketErrors = sock ? sock.slice(1).reduce((a, x) => a + Number(x), 0) : 0;
+  const [connect, read, write, timeout] = sock ? sock.slice(1).map(Number) : [0, 0, 0, 0];
   return {
+    socket: { connect, read, write, timeout },
+    non2xx,
     rps: num(/Requests\/sec:\s+([\d.]+)/),
     requests: num(/(\d+) requests in/),
     p50Ms: latency(50),

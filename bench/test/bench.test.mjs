@@ -4,9 +4,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { evaluateTargets, median, spreadPct, summarize } from '../lib/report.mjs';
+import {
+  evaluateTargets,
+  faultTotals,
+  markdown,
+  median,
+  spreadPct,
+  summarize,
+} from '../lib/report.mjs';
 import { parseScenario } from '../lib/scenarios.mjs';
-import { parseWrk, wrkArgs } from '../lib/wrk.mjs';
+import { parseBackendCounts, parseWrk, wrkArgs } from '../lib/wrk.mjs';
 import { parseCpuList } from '../lib/proc-stats.mjs';
 import { readOptions } from '../lib/options.mjs';
 import { topSelf } from '../profile-top.mjs';
@@ -63,7 +70,43 @@ test('scenario names', () => {
   assert.equal(parseScenario('idle10k').connections, 10000);
   assert.equal(parseScenario('idle500').connections, 500);
   assert.equal(parseScenario('parser').kind, 'parser');
+  assert.equal(parseScenario('killed-backend').kind, 'fault');
+  assert.equal(parseScenario('killed-backend').connections, 50);
+  assert.equal(parseScenario('killed-backend').path, '/index.html');
+  assert.equal(parseScenario('killed-backend-c256').connections, 256);
   assert.throws(() => parseScenario('2k-c50'), /unknown scenario/);
+  assert.throws(() => parseScenario('killed-backend-256'), /unknown scenario/);
+});
+
+test('parseWrk splits the socket errors by kind', () => {
+  const r = parseWrk(WRK_OUTPUT);
+  assert.deepEqual(r.socket, { connect: 0, read: 3, write: 0, timeout: 2 });
+  assert.equal(r.non2xx, 7);
+});
+
+test('killed-backend: wrk counts responses per backend with a script; its lines are added up', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+  try {
+    const opts = { wrkThreads: 2, wrkTimeoutS: 10, runDir: dir };
+    const args = wrkArgs(opts, parseScenario('killed-backend'), 9000, 6, true);
+    const script = readFileSync(args[args.indexOf('-s') + 1], 'utf8');
+    assert.match(script, /string\.lower\(name\) == "x-backend"/);
+    assert.match(script, /thread:get\("counts"\)/);
+    assert.equal(args.at(-1), 'http://127.0.0.1:9000/index.html');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const counts = parseBackendCounts(
+    [
+      'Requests/sec:  100.00',
+      'backend-status b1 200 40',
+      'backend-status - 502 3',
+      'backend-status b1 200 10', // a second wrk thread
+      'backend-status b2 200 7',
+    ].join('\n'),
+  );
+  assert.deepEqual(counts.byBackend, { b1: 50, '-': 3, b2: 7 });
+  assert.deepEqual(counts.byStatus, { 200: 57, 502: 3 });
 });
 
 test('wrk command line', () => {
@@ -124,6 +167,95 @@ test('options: defaults, QUICK, and a bad value named', () => {
   assert.equal(quick.resultsName, 'quick');
   assert.deepEqual(readOptions({ PEERS: 'rrproxy, nginx' }).peers, ['rrproxy', 'nginx']);
   assert.throws(() => readOptions({ DURATION: 'ten' }), /DURATION/);
+  assert.ok(full.scenarios.includes('killed-backend'));
+  assert.equal(full.killDurationS, 10);
+  assert.equal(full.killAtS, 3);
+  assert.equal(quick.killDurationS, 6);
+  assert.throws(() => readOptions({ KILL_AT: '10', KILL_DURATION: '5' }), /KILL_AT/);
+});
+
+function fault(peer, round, errors, fields = {}) {
+  return {
+    kind: 'fault',
+    peer,
+    scenario: 'killed-backend',
+    round,
+    connections: 50,
+    durationS: 10,
+    killAtS: 3,
+    killedAtS: 3.001,
+    killed: 'b2',
+    requests: 1000,
+    errors,
+    non2xx: errors,
+    socket: { connect: 0, read: 0, write: 0, timeout: 0 },
+    byBackend: { b1: 400, b2: 200, b3: 400 },
+    byStatus: { 200: 1000 - errors, 502: errors },
+    p99Ms: 3,
+    failed: false,
+    ...fields,
+  };
+}
+
+test('killed-backend: totals per peer, failed runs left out, kept out of the load cells', () => {
+  const faults = [
+    fault('rrproxy', 1, 0),
+    fault('rrproxy', 2, 1),
+    fault('nginx', 1, 5),
+    fault('nginx', 2, 0, { failed: true, why: 'did not start' }),
+  ];
+  const totals = faultTotals(faults);
+  const rr = totals.find((t) => t.peer === 'rrproxy');
+  assert.equal(rr.errors, 1);
+  assert.deepEqual(rr.perRun, [0, 1]);
+  const ng = totals.find((t) => t.peer === 'nginx');
+  assert.equal(ng.runs, 1);
+  assert.equal(ng.failedRuns, 1);
+  assert.deepEqual(summarize(faults), {});
+});
+
+test('killed-backend target: fewer errors than both, or none at all', () => {
+  const target = (faults) =>
+    evaluateTargets({}, [], {}, faults).find((t) => t.target.startsWith('killed backend'));
+  let t = target([fault('rrproxy', 1, 2), fault('nginx', 1, 5), fault('haproxy', 1, 9)]);
+  assert.equal(t.measured, 2);
+  assert.equal(t.limit, 5);
+  assert.equal(t.pass, true);
+  t = target([fault('rrproxy', 1, 5), fault('nginx', 1, 5), fault('haproxy', 1, 9)]);
+  assert.equal(t.pass, false); // equal is not fewer
+  t = target([fault('rrproxy', 1, 0), fault('nginx', 1, 0), fault('haproxy', 1, 0)]);
+  assert.equal(t.pass, true);
+  assert.equal(target([fault('rrproxy', 1, 0)]), undefined); // nothing to compare with
+});
+
+test('killed-backend: the markdown has a table of its own, not a column of the load tables', () => {
+  const meta = {
+    stamp: 'x',
+    quick: true,
+    rrproxyVersion: '-',
+    versions: '-',
+    pinning: '-',
+    settings: '-',
+    noise: '-',
+    peerNotes: [],
+    checks: [],
+    skipped: [],
+    peers: ['rrproxy', 'nginx'],
+    scenarios: ['killed-backend'],
+    reps: 1,
+  };
+  const faults = [fault('rrproxy', 1, 0), fault('nginx', 1, 4)];
+  const md = markdown({
+    meta,
+    cells: {},
+    targets: evaluateTargets({}, [], {}, faults),
+    idle: [],
+    parser: null,
+    faults,
+  });
+  assert.match(md, /### Backend killed during load/);
+  assert.match(md, /\| nginx \| 1 \| \*\*4\*\* \| 4 \(502×4\) \| 0\/0\/0\/0 \|/);
+  assert.doesNotMatch(md, /### Requests\/s/);
 });
 
 function sample(peer, scenario, round, fields) {
