@@ -1,4 +1,5 @@
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
+import { started } from '../support/rig';
 import { startCountingOrigin, type CountingOrigin } from './counting-origin';
 
 /**
@@ -34,16 +35,12 @@ export function cachingProxyRig(opts: { env?: Record<string, string> } = {}): Ca
     await origin?.stop();
   });
 
-  const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`the caching proxy rig has no ${what} yet`);
-    return value;
-  };
   return {
     get origin() {
-      return started(origin, 'origin');
+      return started(origin, 'the counting origin');
     },
     get proxy() {
-      return started(proxy, 'proxy');
+      return started(proxy, 'the caching proxy');
     },
   };
 }

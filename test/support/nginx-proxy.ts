@@ -1,5 +1,6 @@
 import { startNginx, type NginxBackends } from './nginx';
 import { startProxy, type ProxyProcess } from './proxy-process';
+import { started } from './rig';
 
 /** Three real nginx backends (see nginx.ts) and a real proxy process in front of them. */
 export interface NginxProxyRig {
@@ -26,16 +27,12 @@ export function nginxProxyRig(): NginxProxyRig {
     await ngx?.stop();
   });
 
-  const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`the nginx proxy rig has no ${what} yet`);
-    return value;
-  };
   return {
     get ngx() {
       return started(ngx, 'nginx');
     },
     get proxy() {
-      return started(proxy, 'proxy');
+      return started(proxy, 'the proxy');
     },
   };
 }
