@@ -811,6 +811,18 @@ export const CHUNKED: Case[] = [
     { halfClose: true },
   ),
   chunked(
+    'ch-no-final-crlf',
+    'last chunk without the final CRLF, then half-close',
+    '5\r\nhello\r\n0\r\n',
+    {
+      check: all(noCompleteForward, (o) =>
+        o.statuses[0] === 200 ? 'a 200 for a truncated body' : null,
+      ),
+    },
+    'RFC 9112 7.1 (the trailer section ends with CRLF)',
+    { halfClose: true },
+  ),
+  chunked(
     'ch-split-writes',
     'chunked body split across writes',
     '',

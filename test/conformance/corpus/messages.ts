@@ -170,6 +170,14 @@ export const REQUEST_LINES: Case[] = [
     'RFC 9110 15.6.6',
   ),
   line(
+    'rl-h2-preface',
+    'the HTTP/2 connection preface',
+    'PRI * HTTP/2.0',
+    { status: [400, 505], close: true, forwarded: 0 },
+    'RFC 9113 3.4 / RFC 9110 15.6.6 (no h2 on an HTTP/1.1 port without upgrade)',
+    [],
+  ),
+  line(
     'rl-http110',
     'HTTP/1.10 (two-digit minor)',
     'GET / HTTP/1.10',

@@ -84,6 +84,14 @@ const afterIsClean: Check = (o) => {
     : `pipelined request answered with ${second.status} ${JSON.stringify(second.body.toString('latin1').slice(0, 40))}`;
 };
 
+/** The client saw exactly these 1xx before the final response. */
+function interimSeen(codes: number[]): Check {
+  return (o) =>
+    o.interim.join(',') === codes.join(',')
+      ? null
+      : `1xx seen [${o.interim.join(',')}], expected [${codes.join(',')}]`;
+}
+
 const BAD_GATEWAY: Expectation = { status: [502], forwarded: 1 };
 /** 502, or an aborted connection when the head had already been sent. */
 const BROKEN_BODY: Expectation = {
@@ -400,22 +408,22 @@ export const RESPONSES: Case[] = [
     'interim-100',
     '100 Continue before the final response',
     `HTTP/1.1 100 Continue\r\n\r\n${r('200 OK', ['Content-Length: 5'], 'hello')}`,
-    okHello,
-    'RFC 9110 15.2',
+    { ...okHello, check: all(respBody('hello'), interimSeen([100])) },
+    'RFC 9110 15.2: a proxy MUST forward 1xx responses',
   ),
   resp(
     'interim-103',
     '103 Early Hints before the final response',
     `HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n${r('200 OK', ['Content-Length: 5'], 'hello')}`,
-    okHello,
-    'RFC 8297, RFC 9110 15.2',
+    { ...okHello, check: all(respBody('hello'), interimSeen([103])) },
+    'RFC 8297, RFC 9110 15.2: a proxy MUST forward 1xx responses',
   ),
   resp(
     'interim-many',
     '100, 102, 103 then 200',
     `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\n${r('200 OK', ['Content-Length: 5'], 'hello')}`,
-    okHello,
-    'RFC 9110 15.2',
+    { ...okHello, check: all(respBody('hello'), interimSeen([100, 102, 103])) },
+    'RFC 9110 15.2: a proxy MUST forward 1xx responses',
   ),
   resp(
     'interim-to-10',
@@ -573,6 +581,18 @@ export const RESPONSES: Case[] = [
       laterBody: HIDDEN,
       answerBeforeBody: true,
     },
+  ),
+  resp(
+    'chunked-extra-bytes',
+    'bytes after the last chunk',
+    r(
+      '200 OK',
+      ['Transfer-Encoding: chunked'],
+      '5\r\nhello\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil',
+    ),
+    { status: [200], forwarded: [1, 2], check: all(respBody('hello'), afterIsClean) },
+    'RFC 9112 7.1 (what follows the body is not a response)',
+    { after: true },
   ),
   resp(
     'nul-value',
