@@ -4,30 +4,12 @@
  * hashes what it received. 0 B, 1 B, 1 MiB and 10 MiB, plus binary PNG/PDF.
  */
 import { randomBytes } from 'node:crypto';
-import { parseEcho, startEchoBackend } from '../support/echo-backend';
-import { startNginx, type NginxBackends } from '../support/nginx';
-import { startProxy, type ProxyProcess } from '../support/proxy-process';
-import { RawClient, chunkedBody, requestBytes, type RawServer } from '../support/raw-http';
+import { parseEcho } from '../support/echo-backend';
+import { nginxAndEchoProxyRig } from '../support/nginx-proxy';
+import { RawClient, chunkedBody, requestBytes } from '../support/raw-http';
 import { sha256 } from '../support/sample-files';
 
-let ngx: NginxBackends;
-let proxy: ProxyProcess;
-let echo: RawServer;
-let echoProxy: ProxyProcess;
-
-beforeAll(async () => {
-  ngx = await startNginx();
-  echo = await startEchoBackend('echo');
-  [proxy, echoProxy] = await Promise.all([
-    startProxy({ backends: ngx.addresses }),
-    startProxy({ backends: [echo.address] }),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([proxy?.stop(), echoProxy?.stop()]);
-  await Promise.all([ngx?.stop(), echo?.stop()]);
-});
+const rig = nginxAndEchoProxyRig();
 
 const SIZES: Array<[string, number]> = [
   ['0 B', 0],
@@ -42,9 +24,9 @@ const H = (extra: Array<[string, string]> = []): Array<[string, string]> => [
 ];
 
 test('GET of every sample file arrives byte for byte, over one keep-alive connection', async () => {
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.ngxProxy.port);
   try {
-    for (const f of ngx.files) {
+    for (const f of rig.ngx.files) {
       await c.write(requestBytes('GET', `/files/${f.name}`, H()));
       const res = await c.readResponse({ timeoutMs: 20_000 });
       expect(res.status).toBe(200);
@@ -57,7 +39,7 @@ test('GET of every sample file arrives byte for byte, over one keep-alive connec
 });
 
 test('binary types keep their Content-Type', async () => {
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.ngxProxy.port);
   try {
     await c.write(requestBytes('GET', '/files/image.png', H()));
     const png = await c.readResponse();
@@ -73,9 +55,9 @@ test('binary types keep their Content-Type', async () => {
 });
 
 test('HEAD has the GET headers and no body; the connection stays in sync', async () => {
-  const c = await RawClient.connect(proxy.port);
+  const c = await RawClient.connect(rig.ngxProxy.port);
   try {
-    for (const f of ngx.files) {
+    for (const f of rig.ngx.files) {
       await c.write(requestBytes('HEAD', `/files/${f.name}`, H()));
       const res = await c.readResponse({ method: 'HEAD' });
       expect(res.status).toBe(200);
@@ -83,7 +65,7 @@ test('HEAD has the GET headers and no body; the connection stays in sync', async
       expect(res.headers.get('content-length')).toBe(String(f.size));
     }
     // Had any body byte followed a HEAD response, this response would not parse.
-    const small = ngx.files.find((f) => f.name === '1k.bin')!;
+    const small = rig.ngx.files.find((f) => f.name === '1k.bin')!;
     await c.write(requestBytes('GET', '/files/1k.bin', H()));
     const res = await c.readResponse();
     expect(res.bodySha256).toBe(small.sha256);
@@ -97,7 +79,7 @@ describe.each(SIZES)('request body of %s', (_label, size) => {
   const digest = sha256(data);
 
   test('PUT (Content-Length) to nginx WebDAV, GET back', async () => {
-    const c = await RawClient.connect(proxy.port);
+    const c = await RawClient.connect(rig.ngxProxy.port);
     try {
       const path = `/dav/put-${size}.bin`;
       await c.write(requestBytes('PUT', path, H([['Content-Length', String(size)]]), data));
@@ -114,7 +96,7 @@ describe.each(SIZES)('request body of %s', (_label, size) => {
   });
 
   test('PUT (chunked) to nginx WebDAV, GET back', async () => {
-    const c = await RawClient.connect(proxy.port);
+    const c = await RawClient.connect(rig.ngxProxy.port);
     try {
       const path = `/dav/put-chunked-${size}.bin`;
       await c.write(
@@ -136,7 +118,7 @@ describe.each(SIZES)('request body of %s', (_label, size) => {
   });
 
   test('POST to a hashing backend: it receives exactly the bytes sent', async () => {
-    const c = await RawClient.connect(echoProxy.port);
+    const c = await RawClient.connect(rig.echoProxy.port);
     try {
       await c.write(
         requestBytes(

@@ -5,8 +5,8 @@
  * head) when re-framing. RFC 9112 7.1, 6.1; RFC 9110 6.5.
  */
 import { randomBytes } from 'node:crypto';
-import { parseEcho, startEchoBackend } from '../support/echo-backend';
-import { startNginx, type NginxBackends } from '../support/nginx';
+import { parseEcho } from '../support/echo-backend';
+import { nginxAndEchoProxyRig } from '../support/nginx-proxy';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
 import {
   answerEachRequest,
@@ -18,10 +18,7 @@ import {
 } from '../support/raw-http';
 import { sha256 } from '../support/sample-files';
 
-let ngx: NginxBackends;
-let proxy: ProxyProcess;
-let echo: RawServer;
-let echoProxy: ProxyProcess;
+const rig = nginxAndEchoProxyRig();
 let trailing: RawServer;
 let trailingProxy: ProxyProcess;
 
@@ -29,8 +26,6 @@ let trailingProxy: ProxyProcess;
 const TRAILED_BODY = randomBytes(50_000);
 
 beforeAll(async () => {
-  ngx = await startNginx();
-  echo = await startEchoBackend('echo');
   // A backend that answers every request with a chunked body followed by a trailer section.
   trailing = await startRawServer(
     answerEachRequest(async (conn) => {
@@ -43,22 +38,18 @@ beforeAll(async () => {
       );
     }),
   );
-  [proxy, echoProxy, trailingProxy] = await Promise.all([
-    startProxy({ backends: ngx.addresses }),
-    startProxy({ backends: [echo.address] }),
-    startProxy({ backends: [trailing.address] }),
-  ]);
+  trailingProxy = await startProxy({ backends: [trailing.address] });
 });
 
 afterAll(async () => {
-  await Promise.all([proxy?.stop(), echoProxy?.stop(), trailingProxy?.stop()]);
-  await Promise.all([ngx?.stop(), echo?.stop(), trailing?.stop()]);
+  await trailingProxy?.stop();
+  await trailing?.stop();
 });
 
 test('a chunked request body with trailers reaches the backend chunked, trailers included', async () => {
   const data = randomBytes(300_000);
   const [res] = await rawExchange(
-    echoProxy.port,
+    rig.echoProxy.port,
     requestBytes(
       'POST',
       '/upload',
@@ -83,7 +74,7 @@ test('a chunked request body with trailers reaches the backend chunked, trailers
 test('chunk extensions are accepted and the data still arrives intact', async () => {
   const body = Buffer.from('5;name=value\r\nhello\r\n6 ; x="y"\r\n world\r\n0\r\n\r\n', 'latin1');
   const [res] = await rawExchange(
-    echoProxy.port,
+    rig.echoProxy.port,
     requestBytes(
       'POST',
       '/ext',
@@ -100,26 +91,26 @@ test('chunk extensions are accepted and the data still arrives intact', async ()
 
 test("nginx's chunked response reaches an HTTP/1.1 client intact", async () => {
   const [res] = await rawExchange(
-    proxy.port,
-    requestBytes('GET', ngx.chunked.path, [['Host', 'test']]),
+    rig.ngxProxy.port,
+    requestBytes('GET', rig.ngx.chunked.path, [['Host', 'test']]),
   );
   expect(res!.status).toBe(200);
   // The length is unknown to the proxy too: chunked is the only keep-alive framing left.
   expect(res!.framing).toBe('chunked');
-  expect(res!.body.length).toBe(ngx.chunked.size);
-  expect(res!.bodySha256).toBe(ngx.chunked.sha256);
+  expect(res!.body.length).toBe(rig.ngx.chunked.size);
+  expect(res!.bodySha256).toBe(rig.ngx.chunked.sha256);
 });
 
 test('an HTTP/1.0 client gets no chunked framing', async () => {
   const [res] = await rawExchange(
-    proxy.port,
-    requestBytes('GET', ngx.chunked.path, [['Host', 'test']], '', 'HTTP/1.0'),
+    rig.ngxProxy.port,
+    requestBytes('GET', rig.ngx.chunked.path, [['Host', 'test']], '', 'HTTP/1.0'),
   );
   expect(res!.status).toBe(200);
   expect(['close', 'length']).toContain(res!.framing);
   expect(res!.headText.toLowerCase()).not.toContain('transfer-encoding');
   expect(res!.headText.startsWith('HTTP/1.1 ') || res!.headText.startsWith('HTTP/1.0 ')).toBe(true);
-  expect(res!.bodySha256).toBe(ngx.chunked.sha256);
+  expect(res!.bodySha256).toBe(rig.ngx.chunked.sha256);
 });
 
 test('response trailers are forwarded to a 1.1 client when both sides are chunked', async () => {

@@ -5,8 +5,8 @@
  * request targets and field values.
  */
 import { randomBytes } from 'node:crypto';
-import { parseEcho, startEchoBackend, echoHeader } from '../support/echo-backend';
-import { startNginx, type NginxBackends } from '../support/nginx';
+import { parseEcho, echoHeader } from '../support/echo-backend';
+import { nginxAndEchoProxyRig } from '../support/nginx-proxy';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
 import {
   RawClient,
@@ -17,18 +17,13 @@ import {
 } from '../support/raw-http';
 import { sha256 } from '../support/sample-files';
 
-let ngx: NginxBackends;
-let ngxProxy: ProxyProcess;
-let echo: RawServer;
-let echoProxy: ProxyProcess;
+const rig = nginxAndEchoProxyRig();
 let odd: RawServer;
 let oddProxy: ProxyProcess;
 
 const HTTP10_BODY = randomBytes(100_000);
 
 beforeAll(async () => {
-  ngx = await startNginx();
-  echo = await startEchoBackend('echo');
   // Answers by path with responses whose framing is unusual but valid.
   odd = await startRawServer(async (conn) => {
     for (;;) {
@@ -70,16 +65,12 @@ beforeAll(async () => {
       }
     }
   });
-  [ngxProxy, echoProxy, oddProxy] = await Promise.all([
-    startProxy({ backends: ngx.addresses }),
-    startProxy({ backends: [echo.address] }),
-    startProxy({ backends: [odd.address] }),
-  ]);
+  oddProxy = await startProxy({ backends: [odd.address] });
 });
 
 afterAll(async () => {
-  await Promise.all([ngxProxy?.stop(), echoProxy?.stop(), oddProxy?.stop()]);
-  await Promise.all([ngx?.stop(), echo?.stop(), odd?.stop()]);
+  await oddProxy?.stop();
+  await odd?.stop();
 });
 
 const get = (target: string, version = 'HTTP/1.1', extra: Array<[string, string]> = []): Buffer =>
@@ -99,18 +90,18 @@ test('304 and 204 carry no body even when a length is announced; the connection 
 });
 
 test('HEAD of a chunked nginx resource: no body; the next response parses', async () => {
-  const c = await RawClient.connect(ngxProxy.port);
+  const c = await RawClient.connect(rig.ngxProxy.port);
   try {
     await c.write(
       Buffer.concat([
-        requestBytes('HEAD', ngx.chunked.path, [['Host', 'test']]),
+        requestBytes('HEAD', rig.ngx.chunked.path, [['Host', 'test']]),
         get('/files/1k.bin'),
       ]),
     );
     const [head, next] = await c.readResponses(['HEAD', 'GET']);
     expect(head!.status).toBe(200);
     expect(head!.body.length).toBe(0);
-    expect(next!.bodySha256).toBe(ngx.files.find((f) => f.name === '1k.bin')!.sha256);
+    expect(next!.bodySha256).toBe(rig.ngx.files.find((f) => f.name === '1k.bin')!.sha256);
   } finally {
     c.destroy();
   }
@@ -159,7 +150,7 @@ test('several 1xx in a row are all forwarded to a 1.1 client, in order', async (
 });
 
 test('an HTTP/1.0 client without keep-alive: response, then close', async () => {
-  const c = await RawClient.connect(ngxProxy.port);
+  const c = await RawClient.connect(rig.ngxProxy.port);
   try {
     await c.write(get('/files/1k.bin', 'HTTP/1.0'));
     const res = await c.readResponse();
@@ -172,7 +163,7 @@ test('an HTTP/1.0 client without keep-alive: response, then close', async () => 
 });
 
 test('an HTTP/1.0 client asking for keep-alive: kept only with an explicit Connection: keep-alive', async () => {
-  const c = await RawClient.connect(ngxProxy.port);
+  const c = await RawClient.connect(rig.ngxProxy.port);
   try {
     await c.write(get('/files/1k.bin', 'HTTP/1.0', [['Connection', 'keep-alive']]));
     const res = await c.readResponse();
@@ -194,7 +185,7 @@ test('an HTTP/1.0 client asking for keep-alive: kept only with an explicit Conne
 test('pipelined requests with bodies (Content-Length and chunked) are each delivered whole', async () => {
   const a = randomBytes(70_000);
   const b = randomBytes(90_000);
-  const c = await RawClient.connect(echoProxy.port);
+  const c = await RawClient.connect(rig.echoProxy.port);
   try {
     await c.write(
       Buffer.concat([
@@ -235,7 +226,7 @@ test('pipelined requests with bodies (Content-Length and chunked) are each deliv
 });
 
 test('a bad request in a pipeline is answered in order, then the connection closes', async () => {
-  const c = await RawClient.connect(echoProxy.port);
+  const c = await RawClient.connect(rig.echoProxy.port);
   try {
     await c.write(
       Buffer.concat([
@@ -252,13 +243,13 @@ test('a bad request in a pipeline is answered in order, then the connection clos
   } finally {
     c.destroy();
   }
-  expect(echo.receivedText()).not.toContain('/never');
+  expect(rig.echo.receivedText()).not.toContain('/never');
 });
 
 test('the request target and field values reach the backend byte for byte', async () => {
   const target = '/a%2Fb/../c;p=1?x=%00&y=%zz&z=a+b#';
   const [res] = await rawExchange(
-    echoProxy.port,
+    rig.echoProxy.port,
     requestBytes('GET', target.replace('#', ''), [
       ['Host', 'test'],
       ['X-Latin', 'caf\xe9 \xff'],
@@ -284,7 +275,7 @@ test('a backend answering 413 while the client is still uploading: the client ge
   // client is still writing 10 MiB. The 413 must reach it, not a reset or a 502 (the proxy
   // stops forwarding and discards or lingers before closing, RFC 9112 9.6).
   const body = randomBytes(10 * 1024 * 1024);
-  const c = await RawClient.connect(ngxProxy.port);
+  const c = await RawClient.connect(rig.ngxProxy.port);
   try {
     const writing = c
       .write(

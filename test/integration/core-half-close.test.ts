@@ -3,30 +3,12 @@
  * sending side (`printf ... | nc`, many load tools, HTTP/1.0-era clients). Everything it sent
  * before the FIN is a complete request and must be answered; only then is the connection closed.
  */
-import { parseEcho, startEchoBackend } from '../support/echo-backend';
-import { startNginx, type NginxBackends } from '../support/nginx';
-import { startProxy, type ProxyProcess } from '../support/proxy-process';
-import { RawClient, requestBytes, type RawServer } from '../support/raw-http';
+import { parseEcho } from '../support/echo-backend';
+import { nginxAndEchoProxyRig } from '../support/nginx-proxy';
+import { RawClient, requestBytes } from '../support/raw-http';
 import { sha256 } from '../support/sample-files';
 
-let ngx: NginxBackends;
-let ngxProxy: ProxyProcess;
-let echo: RawServer;
-let echoProxy: ProxyProcess;
-
-beforeAll(async () => {
-  ngx = await startNginx();
-  echo = await startEchoBackend('echo');
-  [ngxProxy, echoProxy] = await Promise.all([
-    startProxy({ backends: ngx.addresses }),
-    startProxy({ backends: [echo.address] }),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([ngxProxy?.stop(), echoProxy?.stop()]);
-  await Promise.all([ngx?.stop(), echo?.stop()]);
-});
+const rig = nginxAndEchoProxyRig();
 
 const get = (target: string): Buffer => requestBytes('GET', target, [['Host', 'test']]);
 
@@ -46,7 +28,7 @@ async function sendAndShutdown(port: number, data: Buffer, methods: string[]) {
 
 test('reference: nginx itself answers pipelined requests sent before a FIN', async () => {
   const responses = await sendAndShutdown(
-    ngx.ports[0]!,
+    rig.ngx.ports[0]!,
     Buffer.concat([get('/files/1b.bin'), get('/files/1k.bin'), get('/files/0b.bin')]),
     ['GET', 'GET', 'GET'],
   );
@@ -54,26 +36,26 @@ test('reference: nginx itself answers pipelined requests sent before a FIN', asy
 });
 
 test('one GET then FIN: answered', async () => {
-  const [res] = await sendAndShutdown(ngxProxy.port, get('/files/1k.bin'), ['GET']);
+  const [res] = await sendAndShutdown(rig.ngxProxy.port, get('/files/1k.bin'), ['GET']);
   expect(res!.status).toBe(200);
 });
 
 test('three pipelined GETs then FIN: all three answered in order', async () => {
   const names = ['1b.bin', '1k.bin', '0b.bin'];
   const responses = await sendAndShutdown(
-    ngxProxy.port,
+    rig.ngxProxy.port,
     Buffer.concat(names.map((n) => get(`/files/${n}`))),
     ['GET', 'GET', 'GET'],
   );
   responses.forEach((r, i) =>
-    expect(r.bodySha256).toBe(ngx.files.find((f) => f.name === names[i])!.sha256),
+    expect(r.bodySha256).toBe(rig.ngx.files.find((f) => f.name === names[i])!.sha256),
   );
 });
 
 test('a POST with its whole body then FIN: the body is delivered and answered', async () => {
   const body = Buffer.from('a complete body sent before the FIN');
   const [res] = await sendAndShutdown(
-    echoProxy.port,
+    rig.echoProxy.port,
     requestBytes(
       'POST',
       '/posted',
@@ -91,7 +73,7 @@ test('a POST with its whole body then FIN: the body is delivered and answered', 
 
 test('a chunked POST with its whole body then FIN: delivered and answered', async () => {
   const [res] = await sendAndShutdown(
-    echoProxy.port,
+    rig.echoProxy.port,
     requestBytes(
       'POST',
       '/posted-chunked',
@@ -108,7 +90,7 @@ test('a chunked POST with its whole body then FIN: delivered and answered', asyn
 });
 
 test('a POST whose body is cut by the FIN is not forwarded whole and gets no 200', async () => {
-  const c = await RawClient.connect(echoProxy.port);
+  const c = await RawClient.connect(rig.echoProxy.port);
   try {
     await c.write(
       requestBytes(
@@ -127,5 +109,5 @@ test('a POST whose body is cut by the FIN is not forwarded whole and gets no 200
   } finally {
     c.destroy();
   }
-  expect(echo.receivedText()).not.toMatch(/"target":"\/cut"/);
+  expect(rig.echo.receivedText()).not.toMatch(/"target":"\/cut"/);
 });
