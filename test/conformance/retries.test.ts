@@ -20,11 +20,14 @@ const SCRIPTS = {
   'close-silently': { writes: [], close: true },
 };
 
-function send(target: string, index: number): Promise<ClientOutcome> {
+function send(target: string, index: number, method = 'GET'): Promise<ClientOutcome> {
+  const body = method === 'POST' ? 'Content-Length: 5\r\n\r\nhello' : '\r\n';
   return runClient({
     port: proxy.port,
     localAddress: caseAddress(index),
-    writes: [Buffer.from(`GET ${target} HTTP/1.1\r\nHost: example.test\r\n\r\n`, 'latin1')],
+    writes: [
+      Buffer.from(`${method} ${target} HTTP/1.1\r\nHost: example.test\r\n${body}`, 'latin1'),
+    ],
     gapMs: 0,
     heads: [false],
     halfClose: false,
@@ -43,12 +46,17 @@ afterAll(async () => {
   await backend?.stop();
 });
 
+/** Fills the pool with four idle keep-alive sockets (concurrent requests, one socket each). */
+async function primePool(first: number): Promise<void> {
+  const primed = await Promise.all([0, 1, 2, 3].map((i) => send('/script/slow-ok', first + i)));
+  expect(primed.map((o) => o.responses[0]?.status)).toEqual([200, 200, 200, 200]);
+}
+
 const ID = 'retry-once';
 const body = async (): Promise<void> => {
-  // Four idle keep-alive sockets in the pool.
-  const primed = await Promise.all([0, 1, 2, 3].map((i) => send('/script/slow-ok', i)));
-  expect(primed.map((o) => o.responses[0]?.status)).toEqual([200, 200, 200, 200]);
-  expect(backend.connections()).toBe(4);
+  const before = backend.connections();
+  await primePool(0);
+  expect(backend.connections()).toBe(before + 4);
 
   const outcome = await send('/script/close-silently', 10);
   expect(outcome.responses[0]?.status).toBe(502);
@@ -65,3 +73,13 @@ if (KNOWN_FAILING[ID] === undefined) {
     body,
   );
 }
+
+test('a non-idempotent request is never sent again, even over a stale pooled socket (RFC 9110 9.2.2)', async () => {
+  await primePool(20);
+  const outcome = await send('/script/close-silently', 30, 'POST');
+  expect(outcome.responses[0]?.status).toBe(502);
+  const copies = backend.requests.filter(
+    (r) => r.target === '/script/close-silently' && r.method === 'POST',
+  );
+  expect(copies.length).toBe(1);
+});

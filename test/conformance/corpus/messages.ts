@@ -423,7 +423,13 @@ export const EXPECT_UPGRADE: Case[] = [
     'ex-100-wait',
     'Expect: 100-continue, body sent 300 ms later',
     [post(['Expect: 100-continue', 'Content-Length: 5'], ''), 'hello'],
-    { status: [200], forwarded: 1, check: fwdBody('hello') },
+    {
+      status: [200],
+      forwarded: 1,
+      check: all(fwdBody('hello'), (o: Observation) =>
+        o.interim.includes(100) ? null : 'no 100 Continue reached the client',
+      ),
+    },
     'RFC 9110 10.1.1',
     { gapMs: 300 },
   ),
@@ -687,6 +693,13 @@ export const HOP_BY_HOP: Case[] = [
     [get('/c', [HOST, 'Connection: , close ,'])],
     { ...OK, close: true },
     'RFC 9110 5.6.1 (empty list elements)',
+  ),
+  hbh(
+    'hop-keepalive-and-close',
+    'Connection: keep-alive, close',
+    [get('/c', [HOST, 'Connection: keep-alive, close'])],
+    { ...OK, close: true },
+    'RFC 9112 9.6 (close wins)',
   ),
   hbh(
     'hop-keepalive-11',

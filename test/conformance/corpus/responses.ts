@@ -595,6 +595,20 @@ export const RESPONSES: Case[] = [
     { after: true },
   ),
   resp(
+    'cl-leading-zeros',
+    'response Content-Length: 00005',
+    r('200 OK', ['Content-Length: 00005'], 'hello'),
+    okHello,
+    'RFC 9110 8.6 (1*DIGIT)',
+  ),
+  resp(
+    'reason-long',
+    'a 10 KiB reason phrase',
+    r(`200 ${'r'.repeat(10 * 1024)}`, ['Content-Length: 5'], 'hello'),
+    { status: [200, 502], forwarded: 1 },
+    'RFC 9112 4 (a recipient may limit the status line)',
+  ),
+  resp(
     'nul-value',
     'NUL in a response field value',
     r('200 OK', ['X-A: a\x00b', 'Content-Length: 5'], 'hello'),
