@@ -10,6 +10,7 @@ import { runClient, type ClientOutcome } from './harness/client';
 import { startRecordingBackend, type RecordingBackend } from './harness/recording-backend';
 import { caseAddress } from './harness/run';
 import { KNOWN_FAILING } from './known-failing';
+import { CONFORMANCE_CONFIG } from './harness/types';
 
 let backend: RecordingBackend;
 let proxy: ProxyProcess;
@@ -38,7 +39,7 @@ function send(target: string, index: number, method = 'GET'): Promise<ClientOutc
 
 beforeAll(async () => {
   backend = await startRecordingBackend(SCRIPTS);
-  proxy = await startProxy({ backends: [backend.address] });
+  proxy = await startProxy({ backends: [backend.address], configYaml: CONFORMANCE_CONFIG });
 });
 
 afterAll(async () => {
@@ -56,7 +57,7 @@ const ID = 'retry-once';
 const body = async (): Promise<void> => {
   const before = backend.connections();
   await primePool(0);
-  expect(backend.connections()).toBe(before + 4);
+  expect(backend.connections()).toBeGreaterThanOrEqual(before + 4);
 
   const outcome = await send('/script/close-silently', 10);
   expect(outcome.responses[0]?.status).toBe(502);

@@ -9,7 +9,7 @@ import { startProxy } from '../../support/proxy-process';
 import { startHaproxy, startNginxProxy } from './peers';
 import { startRecordingBackend, type RecordingBackend } from './recording-backend';
 import { describe, isDesync, judge, runCorpus, type CorpusRun } from './run';
-import type { Case, Observation } from './types';
+import { CONFORMANCE_CONFIG, type Case, type Observation } from './types';
 
 const PROXIES = ['rrproxy', 'nginx', 'haproxy'] as const;
 type ProxyName = (typeof PROXIES)[number];
@@ -50,7 +50,10 @@ export async function runReport(outMd: string, outJson: string | null): Promise<
     nginx: await startRecordingBackend(SCRIPTS),
     haproxy: await startRecordingBackend(SCRIPTS),
   };
-  const rr = await startProxy({ backends: [backends.rrproxy.address] });
+  const rr = await startProxy({
+    backends: [backends.rrproxy.address],
+    configYaml: CONFORMANCE_CONFIG,
+  });
   const ng = await startNginxProxy(backends.nginx.address);
   const hp = await startHaproxy(backends.haproxy.address);
   const ports: Record<ProxyName, number> = { rrproxy: rr.port, nginx: ng.port, haproxy: hp.port };

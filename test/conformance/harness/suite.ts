@@ -8,7 +8,7 @@ import { casesOf, SCRIPTS } from '../corpus';
 import { KNOWN_FAILING } from '../known-failing';
 import { startRecordingBackend, type RecordingBackend } from './recording-backend';
 import { describe as describeObservation, judge, runCorpus, type CorpusRun } from './run';
-import type { Group } from './types';
+import { CONFORMANCE_CONFIG, type Group } from './types';
 
 export function conformanceSuite(...groups: Group[]): void {
   const cases = casesOf(...groups);
@@ -18,7 +18,7 @@ export function conformanceSuite(...groups: Group[]): void {
 
   beforeAll(async () => {
     backend = await startRecordingBackend(SCRIPTS);
-    proxy = await startProxy({ backends: [backend.address] });
+    proxy = await startProxy({ backends: [backend.address], configYaml: CONFORMANCE_CONFIG });
     run = await runCorpus('rrproxy', proxy.port, backend, cases, { concurrency: 16 });
   }, 60_000);
 

@@ -67,3 +67,16 @@ export interface Case {
    */
   strict?: Expectation;
 }
+
+/**
+ * rrproxy as the corpus runs it: the HTTP layer alone. No active health checks (their requests
+ * would reach the recording backend) and no outlier ejection (the response cases produce 502s in
+ * a row on purpose); everything else at its defaults.
+ */
+export const CONFORMANCE_CONFIG = `strategy:
+  healthCheck:
+    enabled: "off"
+  outlier:
+    consecutiveFailures: 0
+    consecutive5xx: 0
+`;
