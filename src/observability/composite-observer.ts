@@ -24,6 +24,10 @@ export function combineObservers(
       if (b === null) return a;
       return new PairedObservation(a, b);
     },
+    requestRejected(status: number, outcome: Outcome): void {
+      first.requestRejected?.(status, outcome);
+      second.requestRejected?.(status, outcome);
+    },
   };
 }
 

@@ -423,6 +423,11 @@ export class ProxyMetrics {
     return this.series.get(id) ?? null;
   }
 
+  /** A request refused before it became an exchange: counted under backend "none". */
+  requestRejected(status: number): void {
+    this.noBackend.requests[statusClassIndex(status)]!++;
+  }
+
   requestEnded(ev: RequestEndEvent): void {
     const s = ev.backend === null ? this.noBackend : this.seriesOf(ev.backend.id);
     if (s !== null) s.requests[statusClassIndex(ev.status)]!++;
@@ -533,6 +538,10 @@ class MetricsObserver implements ExchangeObserver {
 
   requestStart(): RequestObservation {
     return new MetricsObservation(this.metrics);
+  }
+
+  requestRejected(status: number): void {
+    this.metrics.requestRejected(status);
   }
 }
 

@@ -140,7 +140,7 @@ class TracedRequest implements RequestObservation {
     this.server = span;
     this.serverContext = trace.setSpan(parent, span);
     this.method = ev.method;
-    this.target = ev.target;
+    this.target = ev.upstreamTarget;
     const sc = span.spanContext();
     if (trace.isSpanContextValid(sc)) {
       this.traceId = sc.traceId;

@@ -302,6 +302,7 @@ export class ClientConnection implements BodySink, DeadlineTarget {
   private protocolError(err: unknown): void {
     const e = err instanceof ProxyError ? err : new ProxyError('RRP_ERR_BAD_REQUEST', String(err));
     this.ctx.stats.errors++;
+    this.ctx.observer?.requestRejected?.(e.status, e.code);
     if (e.code !== 'RRP_ERR_CLIENT_TIMEOUT' || this.scanner.partial || this.state !== State.Head) {
       this.sendError(e, null, false);
     }

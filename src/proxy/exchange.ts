@@ -131,7 +131,8 @@ export class Exchange implements UpstreamHandler {
         ? null
         : observer.requestStart({
             method: head.method,
-            target: checked.path,
+            target: checked.clientPath,
+            upstreamTarget: checked.path,
             headers: head.headers,
             clientAddress: checked.clientAddress,
             peerAddress: conn.peerAddress,

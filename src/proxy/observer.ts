@@ -9,12 +9,19 @@ import type { HeaderList } from '../http';
 export interface ExchangeObserver {
   /** A request passed its checks. Returns per-request state, or null to ignore this request. */
   requestStart(ev: RequestStartEvent): RequestObservation | null;
+  /**
+   * A request refused before it became an exchange (unparseable head, limits, timeouts): it has
+   * a status (400, 408, 414, 431, 505...) but no backend and no observation.
+   */
+  requestRejected?(status: number, outcome: Outcome): void;
 }
 
 export interface RequestStartEvent {
   readonly method: string;
-  /** Path as sent upstream (no query string stripping: callers that label must normalise). */
+  /** Path and query as the client asked (before prefix rewriting): `url.path` / `url.query`. */
   readonly target: string;
+  /** Path and query as sent upstream (after prefix rewriting): the CLIENT span's `url.full`. */
+  readonly upstreamTarget: string;
   readonly headers: HeaderList;
   readonly clientAddress: string;
   readonly peerAddress: string;

@@ -227,3 +227,17 @@ test('backend health state from the resilience layer', async () => {
   // One state series per backend, never two.
   expect(s.samples.filter((x) => x.name === 'rrproxy_backend_state')).toHaveLength(3);
 });
+
+test('requests refused before an exchange count under backend "none" by status class', async () => {
+  const { m, scrape } = setup();
+  m.observer.requestRejected!(400, 'RRP_ERR_BAD_REQUEST');
+  m.observer.requestRejected!(431, 'RRP_ERR_HEADERS_TOO_LARGE');
+  m.observer.requestRejected!(505, 'RRP_ERR_VERSION_NOT_SUPPORTED');
+  const s = await scrape();
+  expect(sampleValue(s, 'rrproxy_requests_total', { backend: 'none', status_class: '4xx' })).toBe(
+    2,
+  );
+  expect(sampleValue(s, 'rrproxy_requests_total', { backend: 'none', status_class: '5xx' })).toBe(
+    1,
+  );
+});

@@ -27,6 +27,7 @@ function startEvent(over: Partial<RequestStartEvent> = {}): RequestStartEvent {
   return {
     method: 'GET',
     target: '/shop/items?id=7',
+    upstreamTarget: '/shop/items?id=7',
     headers: HeaderList.from([
       ['Host', 'shop.example:8080'],
       ['User-Agent', 'curl/8.0'],
@@ -249,4 +250,19 @@ test('a malformed incoming traceparent starts a new trace', () => {
   obs.requestEnd(endEvent());
   const [server] = exporter.getFinishedSpans();
   expect(server!.parentSpanContext).toBeUndefined();
+});
+
+test('url.path is the path the client asked for; the CLIENT span names the rewritten one', () => {
+  const { exporter, observer } = setup();
+  const obs = observer.requestStart(
+    startEvent({ target: '/api/items?id=7', upstreamTarget: '/items?id=7' }),
+  )!;
+  obs.attemptStart(pod, true);
+  obs.attemptEnd('ok');
+  obs.requestEnd(endEvent({ backend: pod }));
+  const spans = exporter.getFinishedSpans();
+  const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+  const client = spans.find((s) => s.kind === SpanKind.CLIENT)!;
+  expect(server.attributes['url.path']).toBe('/api/items');
+  expect(client.attributes['url.full']).toBe('http://10.1.2.3:8080/items?id=7');
 });

@@ -59,6 +59,7 @@ test('tracing on: one exporter; spans reach the collector, flushed at shutdown',
     const obs = t!.observer.requestStart({
       method: 'GET',
       target: '/x',
+      upstreamTarget: '/x',
       headers: new HeaderList(),
       clientAddress: '127.0.0.1',
       peerAddress: '127.0.0.1',
