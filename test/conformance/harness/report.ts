@@ -138,6 +138,17 @@ export async function runReport(outMd: string, outJson: string | null): Promise<
     );
   }
   lines.push('');
+  lines.push('## Details of the flagged rows');
+  lines.push('');
+  lines.push(
+    'What each proxy did where rrproxy differs from both peers or a hidden request got through: final statuses (1xx seen), connection, and each request the backend received with its framing and selected fields.',
+  );
+  lines.push('');
+  for (const r of rows.filter((x) => x.rrAlone || x.smuggledBy.length > 0)) {
+    lines.push(`- \`${r.c.id}\` ${escape(r.c.title)} (${escape(r.c.rfc)})`);
+    for (const p of PROXIES) lines.push(`  - ${p}: ${escape(describe(r.obs[p], true))}`);
+  }
+  lines.push('');
   lines.push('## All cases');
   lines.push('');
   lines.push('| case | group | rrproxy | nginx | haproxy |');
@@ -199,7 +210,7 @@ export async function runReport(outMd: string, outJson: string | null): Promise<
         rrAlone: r.rrAlone,
         smuggledBy: r.smuggledBy,
         ...Object.fromEntries(
-          PROXIES.map((p) => [p, { seen: describe(r.obs[p]), problems: r.problems[p] }]),
+          PROXIES.map((p) => [p, { seen: describe(r.obs[p], true), problems: r.problems[p] }]),
         ),
       })),
       null,

@@ -164,14 +164,39 @@ export function isDesync(o: Observation): boolean {
   return o.smuggled.length > 0 && o.statuses.length < o.forwarded.length + o.smuggled.length;
 }
 
-/** One line describing an observation, for failure messages and the report. */
-export function describe(o: Observation): string {
+/** Fields worth showing of what a backend received (framing, routing, forwarding, hop-by-hop). */
+const SHOWN_FIELDS = [
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'x-forwarded-for',
+  'via',
+  'upgrade',
+  'expect',
+  'te',
+  'max-forwards',
+];
+
+/**
+ * One line describing an observation, for failure messages and the report; `fields` adds the
+ * selected fields of each forwarded request.
+ */
+export function describe(o: Observation, fields = false): string {
   const st = o.statuses.length === 0 ? 'no response' : o.statuses.join(',');
+  const interim = o.interim.length > 0 ? ` (1xx: ${o.interim.join(',')})` : '';
   const conn = o.client.closed ? (o.client.reset ? 'reset' : 'closed') : 'open';
   const fwd = o.forwarded
-    .map((r) => `${r.line} [${r.framing}${r.body.length > 0 ? ` ${r.body.length}B` : ''}]`)
+    .map((r) => {
+      let d = `${r.line} [${r.framing}${r.body.length > 0 ? ` ${r.body.length}B` : ''}]`;
+      if (fields) {
+        const shown = r.fields.filter(([n]) => SHOWN_FIELDS.includes(n.toLowerCase()));
+        if (shown.length > 0) d += ` {${shown.map(([n, v]) => `${n}: ${v}`).join('; ')}}`;
+      }
+      return d;
+    })
     .join(' | ');
-  return `${st}; ${conn}; backend ${o.forwarded.length}${fwd ? `: ${fwd}` : ''}${
+  return `${st}${interim}; ${conn}; backend ${o.forwarded.length}${fwd ? `: ${fwd}` : ''}${
     o.smuggled.length > 0 ? `; SMUGGLED ${o.smuggled.length}` : ''
   }`;
 }
