@@ -5,6 +5,7 @@ import {
   trace,
   type Attributes,
   type Context,
+  type HrTime,
   type Span,
   type TextMapGetter,
   type TextMapPropagator,
@@ -20,6 +21,17 @@ import type {
   RequestObservation,
   RequestStartEvent,
 } from '../proxy/observer';
+
+/**
+ * Span times as HrTime from one monotonic clock (timeOrigin + performance.now()). Left to itself
+ * the SDK gives each span its own Date.now()-based offset (whole milliseconds), so a CLIENT span
+ * could end up to a millisecond after its SERVER parent.
+ */
+function nowHr(): HrTime {
+  const ms = performance.timeOrigin + performance.now();
+  const secs = Math.floor(ms / 1000);
+  return [secs, Math.round((ms - secs * 1000) * 1e6)];
+}
 
 /**
  * Spans of the data path: one SERVER span per request and one CLIENT span per upstream attempt
@@ -134,7 +146,7 @@ class TracedRequest implements RequestObservation {
     // Span name: the method, as there is no route (semconv "{method} {http.route}").
     const span = owner.tracer.startSpan(
       known ? ev.method : 'HTTP',
-      { kind: SpanKind.SERVER },
+      { kind: SpanKind.SERVER, startTime: nowHr() },
       parent,
     );
     this.server = span;
@@ -175,7 +187,7 @@ class TracedRequest implements RequestObservation {
     const known = KNOWN_METHODS.has(this.method);
     const span = owner.tracer.startSpan(
       known ? this.method : 'HTTP',
-      { kind: SpanKind.CLIENT },
+      { kind: SpanKind.CLIENT, startTime: nowHr() },
       this.serverContext,
     );
     this.client = span;
@@ -257,7 +269,7 @@ class TracedRequest implements RequestObservation {
       }
       span.setAttributes(attrs);
     }
-    span.end();
+    span.end(nowHr());
   }
 
   private endClient(error: string | null): void {
@@ -267,7 +279,7 @@ class TracedRequest implements RequestObservation {
       span.setAttribute(A.errorType, error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: error });
     }
-    span.end();
+    span.end(nowHr());
   }
 }
 
