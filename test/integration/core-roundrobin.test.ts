@@ -52,7 +52,12 @@ test('upstream connections are reused: nginx sees few connections serving many r
   } finally {
     c.destroy();
   }
-  const mine = rig.ngx.accessLog().filter((e) => e.uri.includes('reuse='));
+  // nginx writes its access line after the response: give the last one a moment (bounded).
+  let mine = rig.ngx.accessLog().filter((e) => e.uri.includes('reuse='));
+  for (let i = 0; i < 50 && mine.length < 30; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    mine = rig.ngx.accessLog().filter((e) => e.uri.includes('reuse='));
+  }
   expect(mine).toHaveLength(30);
   for (const port of rig.ngx.ports) {
     const atBackend = mine.filter((e) => e.port === port);
