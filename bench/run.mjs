@@ -197,7 +197,7 @@ async function run(opts, group, trackWrk) {
 
   // --- backends (and the OTLP sink) on the load cpu
   if (upFront.length) await startSharedBackends(ctx);
-  if (upFront.includes('rrproxy-trace')) {
+  if (upFront.includes('rrproxy-trace') || upFront.includes('rrproxy-trace1')) {
     sinkPort = await freePort();
     group.start('otlp-sink', process.execPath, [join(BENCH_DIR, 'lib', 'otlp-sink.mjs')], {
       cpus: opts.loadCpus,
@@ -216,7 +216,9 @@ async function run(opts, group, trackWrk) {
     try {
       const peer = { name, ...(await PEERS[name].start(ctx)) };
       if (peer.lines) peer.counter = async () => peer.lines.count;
-      if (name === 'rrproxy-trace') peer.counter = async () => (await sinkStats(sinkPort)).posts;
+      if (name === 'rrproxy-trace' || name === 'rrproxy-trace1') {
+        peer.counter = async () => (await sinkStats(sinkPort)).posts;
+      }
       running[name] = peer;
       const check = await checkPeer(name, peer.port, scenarios);
       checks.push(check.line);

@@ -26,6 +26,7 @@ export const DEFAULT_PEERS = [
   'rrproxy',
   'rrproxy-log',
   'rrproxy-trace',
+  'rrproxy-trace1',
   'nginx',
   'haproxy',
   'http-proxy',

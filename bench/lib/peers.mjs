@@ -29,7 +29,20 @@ export const PEERS = {
     needs: 'tracing (issue 5)',
     about: 'rrproxy with tracing on (sample ratio 1) exporting OTLP/HTTP to a sink on the load cpu',
     start: (ctx) =>
-      startRrproxy(ctx, 'rrproxy-trace', ['--log-level', 'warn', '--config', traceConfig(ctx)]),
+      startRrproxy(ctx, 'rrproxy-trace', ['--log-level', 'warn', '--config', traceConfig(ctx, 1)]),
+  },
+  'rrproxy-trace1': {
+    kinds: ['miss'],
+    only: ['1k-c50', '100k-c50'],
+    needs: 'tracing (issue 5)',
+    about: 'rrproxy with tracing on at a 1 % sample ratio, exporting to the same sink',
+    start: (ctx) =>
+      startRrproxy(ctx, 'rrproxy-trace1', [
+        '--log-level',
+        'warn',
+        '--config',
+        traceConfig(ctx, 0.01),
+      ]),
   },
   'rrproxy-cache': {
     kinds: ['cache'],
@@ -210,15 +223,15 @@ export async function startRrproxy(ctx, name, extraArgs, { countLines = false } 
   });
 }
 
-function traceConfig(ctx) {
-  const file = join(ctx.runDir, 'rrproxy-trace.yaml');
+function traceConfig(ctx, ratio) {
+  const file = join(ctx.runDir, `rrproxy-trace-${ratio}.yaml`);
   writeFileSync(
     file,
     [
-      '# Written by bench/run.mjs: tracing on, every request sampled, exported to the bench sink.',
+      '# Written by bench/run.mjs: tracing on, exported to the bench sink.',
       'tracing:',
       `  endpoint: "http://127.0.0.1:${ctx.traceSinkPort()}"`,
-      '  sampleRatio: 1',
+      `  sampleRatio: ${ratio}`,
       '',
     ].join('\n'),
   );

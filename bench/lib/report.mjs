@@ -178,6 +178,15 @@ export function evaluateTargets(cells, idle, cacheNotes = {}, faults = []) {
         posts != null ? `${posts} OTLP export POSTs reached the sink per sample` : undefined,
       );
     }
+    if (kind === 'miss' && cellOf(cells, 'rrproxy-trace1', sc) && cellOf(cells, 'rrproxy', sc)) {
+      add(
+        'tracing on at 1 %: CPU/request on ÷ off',
+        sc,
+        vs('rrproxy-trace1', 'rrproxy', sc, 'proxyUsPerReq'),
+        null,
+        'info',
+      );
+    }
     if (kind === 'cache' && cellOf(cells, 'rrproxy-cache', sc)) {
       if (cellOf(cells, 'nginx-cache', sc)) {
         add(
