@@ -155,7 +155,7 @@ export const RESPONSES: Case[] = [
     'status-600',
     'status 600',
     r('600 Odd', ['Content-Length: 5'], 'hello'),
-    { status: [502, 600], forwarded: 1 },
+    BAD_GATEWAY,
     'RFC 9110 15 (outside 100..599: invalid, treat as 5xx)',
   ),
   resp(

@@ -1,5 +1,6 @@
 import { runClient } from './client';
 import { fieldValues } from './lenient';
+import { checkResponseHead } from './wellformed';
 import type { RecordingBackend, SeenRequest } from './recording-backend';
 import type { Case, Expectation, Observation } from './types';
 
@@ -127,6 +128,10 @@ export function judge(c: Case, o: Observation, strict = false): string[] {
   }
   for (const r of o.forwarded) {
     if (r.malformed !== null) problems.push(`forwarded a malformed request: ${r.malformed}`);
+  }
+  for (const r of o.client.responses) {
+    const bad = checkResponseHead(r.line, r.fields, r.bareLf);
+    if (bad !== null) problems.push(`sent the client a malformed response: ${bad}`);
   }
   const first = o.statuses[0] ?? 0;
   if (e.status !== undefined && !e.status.includes(first)) {

@@ -72,3 +72,33 @@ export function checkForwardedRequest(head: Buffer, message: Buffer): string | n
   }
   return null;
 }
+
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * Why a response head a proxy sent its client is malformed, or null: the status line, field
+ * syntax, no ambiguous framing, and a Date (when present) in IMF-fixdate (RFC 9110 5.6.7).
+ */
+export function checkResponseHead(
+  line: string,
+  fields: ReadonlyArray<readonly [string, string]>,
+  bareLf: boolean,
+): string | null {
+  if (!/^HTTP\/1\.[01] [1-5]\d{2}(?: [\t\x20-\x7e\x80-\xff]*)?$/.test(line))
+    return `invalid status line ${JSON.stringify(line)}`;
+  if (bareLf) return 'bare LF in the response head';
+  let te = 0;
+  const cl = new Set<string>();
+  for (const [name, value] of fields) {
+    if (!TOKEN.test(name)) return `invalid response field name ${JSON.stringify(name)}`;
+    if (!FIELD_VALUE.test(value)) return `invalid value for response field ${name}`;
+    const l = name.toLowerCase();
+    if (l === 'transfer-encoding') te++;
+    if (l === 'content-length') cl.add(value);
+    if (l === 'date' && !IMF_FIXDATE.test(value)) return `Date not in IMF-fixdate: ${value}`;
+  }
+  if (te > 0 && cl.size > 0) return 'response with both Transfer-Encoding and Content-Length';
+  if (cl.size > 1) return 'response with conflicting Content-Length values';
+  return null;
+}
