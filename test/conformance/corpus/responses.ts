@@ -84,6 +84,13 @@ const afterIsClean: Check = (o) => {
     : `pipelined request answered with ${second.status} ${JSON.stringify(second.body.toString('latin1').slice(0, 40))}`;
 };
 
+/** The pipelined request went to the backend over another connection than the first. */
+const notSameConnection: Check = (o) => {
+  const [a, b] = o.forwarded;
+  if (a === undefined || b === undefined) return null;
+  return a.conn === b.conn ? 'the next request reused a connection the backend had closed' : null;
+};
+
 /** The client saw exactly these 1xx before the final response. */
 function interimSeen(codes: number[]): Check {
   return (o) =>
@@ -609,6 +616,22 @@ export const RESPONSES: Case[] = [
     r(`200 ${'r'.repeat(10 * 1024)}`, ['Content-Length: 5'], 'hello'),
     { status: [200, 502], forwarded: 1 },
     'RFC 9112 4 (a recipient may limit the status line)',
+  ),
+  resp(
+    'close-no-fin',
+    'Connection: close but the backend keeps the socket open',
+    r('200 OK', ['Connection: close', 'Content-Length: 5'], 'hello'),
+    { statuses: [200, 200], forwarded: 2, check: all(afterIsClean, notSameConnection) },
+    'RFC 9112 9.6: no further request on a connection after close',
+    { after: true },
+  ),
+  resp(
+    'http10-no-keepalive',
+    'HTTP/1.0 response without keep-alive, socket left open',
+    msg('HTTP/1.0 200 OK', ['Content-Length: 5'], 'hello'),
+    { statuses: [200, 200], forwarded: 2, check: all(afterIsClean, notSameConnection) },
+    'RFC 9112 9.3: an HTTP/1.0 response without keep-alive ends the connection',
+    { after: true },
   ),
   resp(
     'nul-value',
