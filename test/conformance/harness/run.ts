@@ -129,10 +129,18 @@ export function judge(c: Case, o: Observation, strict = false): string[] {
   for (const r of o.forwarded) {
     if (r.malformed !== null) problems.push(`forwarded a malformed request: ${r.malformed}`);
   }
-  for (const r of o.client.responses) {
+  o.client.responses.forEach((r, i) => {
     const bad = checkResponseHead(r.line, r.fields, r.bareLf);
     if (bad !== null) problems.push(`sent the client a malformed response: ${bad}`);
-  }
+    // RFC 9112 9.6: a server that sends "close" MUST close after that response, and answer nothing more.
+    const closes = fieldValues(r.fields, 'connection').some((v) =>
+      /(^|,)\s*close\s*(,|$)/i.test(v),
+    );
+    if (closes && i < o.client.responses.length - 1)
+      problems.push(`answered again after a response with Connection: close`);
+    if (closes && i === o.client.responses.length - 1 && !o.client.closed)
+      problems.push('sent Connection: close but left the connection open');
+  });
   const first = o.statuses[0] ?? 0;
   if (e.status !== undefined && !e.status.includes(first)) {
     problems.push(`status ${first || 'none'}, expected ${e.status.join(' or ')}`);
