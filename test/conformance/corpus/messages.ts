@@ -303,6 +303,13 @@ export const REQUEST_LINES: Case[] = [
     'RFC 9112 3 (at least 8000 octets SHOULD be supported)',
   ),
   line(
+    'rl-8000-line',
+    'a request line of exactly 8000 octets',
+    `GET /${'u'.repeat(7986)} HTTP/1.1`,
+    { ...OK, check: fwdTarget(`/${'u'.repeat(7986)}`) },
+    'RFC 9112 3: request lines of at least 8000 octets are RECOMMENDED',
+  ),
+  line(
     'rl-9k-uri',
     'a 9000-byte target',
     `GET /${'u'.repeat(9000)} HTTP/1.1`,
