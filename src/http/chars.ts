@@ -23,6 +23,8 @@ for (let c = 0x80; c <= 0xff; c++) FIELD_VALUE[c] = 1;
 /** 1 where the byte may appear in a request-target: visible ASCII only. */
 export const TARGET = new Uint8Array(256);
 for (let c = 0x21; c <= 0x7e; c++) TARGET[c] = 1;
+// A fragment is never sent in a request-target (RFC 9112 3.2; RFC 3986 3.5).
+TARGET[0x23] = 0;
 
 /** Hex digit values, or -1. */
 export const HEX = new Int8Array(256).fill(-1);

@@ -57,6 +57,14 @@ function isExactlyChunked(values: string[]): boolean {
   return (v.length === 7 ? v : trimOws(v)).toLowerCase() === 'chunked';
 }
 
+/** True when the last coding of the Transfer-Encoding list(s) is `chunked`. */
+function chunkedIsLast(values: string[]): boolean {
+  const last = values[values.length - 1]!;
+  const items = splitList(last);
+  const item = items[items.length - 1];
+  return item !== undefined && item.toLowerCase() === 'chunked';
+}
+
 /**
  * Request body framing per RFC 9112 6.1-6.3, strictly: the defences against request smuggling
  * live here. Throws ProxyError (400, or 501 for a transfer coding we do not implement).
@@ -70,8 +78,14 @@ export function requestFraming(head: RequestHead): BodyFraming {
     if (headers.has('content-length')) {
       throw new ProxyError('RRP_ERR_BAD_REQUEST', 'both Content-Length and Transfer-Encoding');
     }
-    if (!isExactlyChunked(te))
+    if (!isExactlyChunked(te)) {
+      // RFC 9112 6.3(4): chunked not the final coding -> the length cannot be determined: 400.
+      // Chunked last behind codings we do not implement (gzip, chunked) -> 501 (RFC 9112 6.1).
+      if (!chunkedIsLast(te)) {
+        throw new ProxyError('RRP_ERR_BAD_REQUEST', 'chunked is not the final transfer coding');
+      }
       throw new ProxyError('RRP_ERR_NOT_IMPLEMENTED', 'Transfer-Encoding other than chunked');
+    }
     return CHUNKED;
   }
   const cl = contentLengthOf(headers, 'RRP_ERR_BAD_REQUEST');

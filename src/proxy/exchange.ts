@@ -19,7 +19,7 @@ import {
   serializeRequestHead,
   serializeResponseHead,
   type BodyFraming,
-  type HeaderList,
+  HeaderList,
   type RequestHead,
   type ResponseHead,
 } from '../http';
@@ -55,6 +55,8 @@ export class Exchange implements UpstreamHandler {
   /** Built on first use: a request answered from the cache never needs it. */
   private upstreamHeaders: HeaderList | null = null;
   private readonly forwarding: UpstreamRequestParams;
+  /** TRACE/OPTIONS with Max-Forwards: 0 (RFC 9110 7.6.2). */
+  private readonly answerLocally: boolean;
   private readonly upstreamPath: string;
   private readonly clientPath: string;
   private readonly clientHost: string;
@@ -80,6 +82,13 @@ export class Exchange implements UpstreamHandler {
   private queueDeadline = 0;
   private lastError: ProxyError | null = null;
   private lastWasReused = false;
+  /**
+   * A reset sent the request again: the replay goes out on a fresh connection. On the same
+   * backend it happens once (RFC 9110 9.2.2: a failed automatic retry is not retried again);
+   * other backends each get their attempt, up to limits.maxTries.
+   */
+  private replayed = false;
+  private sameBackendReplayed = false;
   private upstream: UpstreamConnection | null = null;
   private backend: Backend | null = null;
   private upstreamStartedAt = 0;
@@ -122,6 +131,7 @@ export class Exchange implements UpstreamHandler {
       (checked.framing.kind === 'length' && checked.framing.length === 0);
     this.keepAlive = clientWantsKeepAlive(head.headers, head.versionMinor);
     this.forwarding = checked.forwarding;
+    this.answerLocally = checked.answerLocally;
     this.upstreamPath = checked.path;
     this.clientPath = checked.clientPath;
     this.clientHost = checked.clientHost ?? '';
@@ -157,6 +167,10 @@ export class Exchange implements UpstreamHandler {
 
   /** Consults the cache (when enabled), then goes upstream. */
   start(): void {
+    if (this.answerLocally) {
+      this.answerAsFinalRecipient();
+      return;
+    }
     const cache = this.ctx.cache;
     if (cache === null) {
       this.forward();
@@ -244,11 +258,16 @@ export class Exchange implements UpstreamHandler {
       }
       // Every backend was tried. A connect failure means that backend is down: give up. A reset
       // on a reused keep-alive socket is the reuse race: the same backend gets a fresh socket.
-      if (last.code !== 'RRP_ERR_UPSTREAM_RESET' || !this.lastWasReused) {
+      if (
+        last.code !== 'RRP_ERR_UPSTREAM_RESET' ||
+        !this.lastWasReused ||
+        this.sameBackendReplayed
+      ) {
         this.upstreamFailed(last);
         return;
       }
       backend = this.tried[this.tried.length - 1]!;
+      this.sameBackendReplayed = true;
     }
     if (this.attempts > 0 && !this.takeRetryToken()) {
       this.upstreamEndedAt = performance.now();
@@ -269,7 +288,7 @@ export class Exchange implements UpstreamHandler {
     this.attempts++;
     this.backend = backend;
     if (this.upstreamStartedAt === 0) this.upstreamStartedAt = performance.now();
-    const up = ctx.pools.get(backend).acquire();
+    const up = ctx.pools.get(backend).acquire(this.replayed);
     this.upstream = up;
     this.attemptHead = this.upstreamHead;
     if (this.obs !== null) {
@@ -518,6 +537,7 @@ export class Exchange implements UpstreamHandler {
     this.obs?.attemptEnd(err.code);
     this.reportFailure(err);
     if (this.mayRetry(err, responseStarted)) {
+      if (err.code === 'RRP_ERR_UPSTREAM_RESET') this.replayed = true;
       this.attempt();
       return;
     }
@@ -702,6 +722,47 @@ export class Exchange implements UpstreamHandler {
         this.conn.write(b);
       }
     }
+    this.complete();
+  }
+
+  /**
+   * Max-Forwards reached 0 on TRACE or OPTIONS: we are the final recipient (RFC 9110 7.6.2).
+   * OPTIONS gets the methods we forward; TRACE gets the request as received (9.3.8), minus the
+   * credentials it may carry.
+   */
+  private answerAsFinalRecipient(): void {
+    const ctx = this.ctx;
+    const headers = buildClientResponseHeaders(new HeaderList(), {
+      upstreamMinor: 1,
+      viaName: ctx.config.headers.viaName,
+      requestIdHeader: ctx.config.headers.requestIdHeader,
+      requestId: this.requestId,
+      keepContentLength: false,
+      date: httpDate(),
+    });
+    let body = '';
+    if (this.method === 'TRACE') {
+      const h = this.head;
+      body = `${h.method} ${h.target} HTTP/1.${h.versionMinor}\r\n`;
+      for (let i = 0; i < h.headers.length; i++) {
+        const l = h.headers.lower[i]!;
+        if (l === 'authorization' || l === 'proxy-authorization' || l === 'cookie') continue;
+        body += h.headers.names[i]! + ': ' + h.headers.values[i]! + '\r\n';
+      }
+      body += '\r\n';
+      headers.add('Content-Type', 'message/http', 'content-type');
+    } else {
+      headers.add('Allow', 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE', 'allow');
+    }
+    if (!this.requestBodyDone || ctx.draining || this.conn.closing) this.keepAlive = false;
+    if (!this.keepAlive) headers.add('Connection', 'close', 'connection');
+    this.status = 200;
+    this.responseHeadSent = true;
+    this.conn.beginResponse();
+    const bytes = Buffer.from(body, 'latin1');
+    this.conn.write(serializeResponseHead(200, 'OK', headers, lengthFraming(bytes.length), 1));
+    if (bytes.length > 0) this.conn.write(bytes);
+    this.bytesOut = bytes.length;
     this.complete();
   }
 

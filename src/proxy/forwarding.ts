@@ -121,6 +121,8 @@ export interface UpstreamRequestParams {
   requestId: string;
   /** Whether to relay Expect (HTTP/1.1 with 100-continue). */
   keepExpect: boolean;
+  /** TRACE/OPTIONS with Max-Forwards: the decremented value to send (RFC 9110 7.6.2), or null. */
+  maxForwards: number | null;
 }
 
 /**
@@ -136,9 +138,12 @@ export function buildUpstreamRequestHeaders(src: HeaderList, p: UpstreamRequestP
   let xff: string | null = null;
   let xfProto: string | null = null;
   let xfHost: string | null = null;
+  let sawMaxForwards = false;
   const { names, lower, values } = src;
   for (let i = 0; i < names.length; i++) {
     const l = lower[i]!;
+    // Fields the client declared hop-by-hop go first, whatever they are (RFC 9110 7.6.1).
+    if (connOpts !== null && connOpts.has(l)) continue;
     switch (l) {
       case 'host':
       case 'content-length':
@@ -154,6 +159,13 @@ export function buildUpstreamRequestHeaders(src: HeaderList, p: UpstreamRequestP
         continue;
       case 'expect':
         if (!p.keepExpect) continue;
+        break;
+      case 'max-forwards':
+        if (p.maxForwards !== null) {
+          if (!sawMaxForwards) out.add(names[i]!, String(p.maxForwards), l);
+          sawMaxForwards = true;
+          continue;
+        }
         break;
       default:
         if (l === ridLower) continue;

@@ -19,6 +19,8 @@ export interface CheckedRequest {
   clientPath: string;
   /** The authority the client asked for (absolute-form or Host), or null. */
   clientHost: string | null;
+  /** TRACE/OPTIONS with Max-Forwards: 0: we are the final recipient and answer it ourselves. */
+  answerLocally: boolean;
   requestId: string;
   clientAddress: string;
   forwarding: UpstreamRequestParams;
@@ -61,7 +63,8 @@ export function checkRequest(
   }
 
   // Upgrade is hop-by-hop and stripped; WebSocket would need tunnelling, which we do not do yet.
-  const upgrade = headers.getAll('upgrade');
+  // In HTTP/1.0 Upgrade is ignored altogether (RFC 9110 7.8): it is stripped and proxied.
+  const upgrade = head.versionMinor === 1 ? headers.getAll('upgrade') : [];
   if (upgrade.length > 0 && listHasToken(upgrade, 'websocket')) {
     throw new ProxyError('RRP_ERR_NOT_IMPLEMENTED', 'WebSocket upgrade');
   }
@@ -73,6 +76,19 @@ export function checkRequest(
 
   if (framing.kind === 'length' && framing.length > cfg.limits.maxRequestBodyBytes) {
     throw new ProxyError('RRP_ERR_BODY_TOO_LARGE', 'Content-Length over limit');
+  }
+
+  // Max-Forwards (RFC 9110 7.6.2) applies to TRACE and OPTIONS: 0 means we answer, otherwise it
+  // is forwarded decremented. An unparseable value is passed on as it is.
+  let maxForwards: number | null = null;
+  let answerLocally = false;
+  if (head.method === 'TRACE' || head.method === 'OPTIONS') {
+    const mf = headers.get('max-forwards');
+    if (mf !== undefined && /^[0-9]{1,9}$/.test(mf)) {
+      const n = Number(mf);
+      if (n === 0) answerLocally = true;
+      else maxForwards = n - 1;
+    }
   }
 
   const trusted = ctx.trusted;
@@ -99,6 +115,7 @@ export function checkRequest(
     path,
     clientPath: target.path,
     clientHost,
+    answerLocally,
     requestId,
     clientAddress,
     forwarding: {
@@ -112,6 +129,7 @@ export function checkRequest(
       requestIdHeader: ridHeader,
       requestId,
       keepExpect,
+      maxForwards,
     },
   };
 }

@@ -99,7 +99,8 @@ export function parseRequestTarget(method: string, target: string): RequestTarge
     let path = target.slice(end);
     if (path.charCodeAt(0) === 0x23)
       throw new ProxyError('RRP_ERR_BAD_REQUEST', 'fragment in target');
-    if (path.length === 0) path = '/';
+    // RFC 9112 3.2.4: OPTIONS for a URI with an empty path is forwarded as "OPTIONS *".
+    if (path.length === 0) path = method === 'OPTIONS' ? '*' : '/';
     else if (path.charCodeAt(0) === 0x3f) path = '/' + path;
     return { path, authority };
   }

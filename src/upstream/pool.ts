@@ -35,10 +35,13 @@ export class UpstreamPool implements ConnectionOwner {
     return this.idle.length;
   }
 
-  /** An idle connection to reuse, or a new one (connecting: the handler gets onConnected). */
-  acquire(): UpstreamConnection {
+  /**
+   * An idle connection to reuse, or a new one (connecting: the handler gets onConnected).
+   * `fresh` skips the idle ones: a replay after a reset goes out on a new connection.
+   */
+  acquire(fresh = false): UpstreamConnection {
     const now = Date.now();
-    while (this.idle.length > 0) {
+    while (!fresh && this.idle.length > 0) {
       const conn = this.idle.pop()!;
       // Skip sockets close to their idle deadline: the backend may be closing them (reuse race).
       if (!conn.idle || now - conn.idleSince > conn.idleMs - 500) {

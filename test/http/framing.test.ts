@@ -129,8 +129,15 @@ describe('requestFraming (RFC 9112 6.1-6.3)', () => {
     ['2^64', 'Content-Length: 18446744073709551616\r\n', BAD],
     ['decimal point', 'Content-Length: 5.0\r\n', BAD],
     // RFC 9112 6.1: a coding other than exactly chunked is not implemented -> 501.
-    ['TE gzip', 'Transfer-Encoding: gzip\r\n', NOT_IMPL],
-    ['TE identity', 'Transfer-Encoding: identity\r\n', NOT_IMPL],
+    // RFC 9112 6.3(4): chunked not the final coding -> 400; chunked last behind others -> 501.
+    ['TE gzip', 'Transfer-Encoding: gzip\r\n', BAD],
+    ['TE identity', 'Transfer-Encoding: identity\r\n', BAD],
+    ['TE chunked, identity', 'Transfer-Encoding: chunked, identity\r\n', BAD],
+    [
+      'TE chunked field then identity field',
+      'Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n',
+      BAD,
+    ],
     ['TE gzip, chunked', 'Transfer-Encoding: gzip, chunked\r\n', NOT_IMPL],
     ['TE chunked, chunked', 'Transfer-Encoding: chunked, chunked\r\n', NOT_IMPL],
     [
@@ -144,18 +151,19 @@ describe('requestFraming (RFC 9112 6.1-6.3)', () => {
       NOT_IMPL,
     ],
     ['TE chunked with trailing comma', 'Transfer-Encoding: chunked,\r\n', NOT_IMPL],
-    ['TE chunked with parameter', 'Transfer-Encoding: chunked;q=1\r\n', NOT_IMPL],
-    ['TE quoted chunked', 'Transfer-Encoding: "chunked"\r\n', NOT_IMPL],
-    ['TE chunked with NBSP', 'Transfer-Encoding: chunked\xa0\r\n', NOT_IMPL],
-    ['TE xchunked', 'Transfer-Encoding: xchunked\r\n', NOT_IMPL],
-    ['TE empty', 'Transfer-Encoding: \r\n', NOT_IMPL],
+    ['TE chunked with parameter', 'Transfer-Encoding: chunked;q=1\r\n', BAD],
+    ['TE quoted chunked', 'Transfer-Encoding: "chunked"\r\n', BAD],
+    ['TE chunked with NBSP', 'Transfer-Encoding: chunked\xa0\r\n', BAD],
+    ['TE xchunked', 'Transfer-Encoding: xchunked\r\n', BAD],
+    ['TE empty', 'Transfer-Encoding: \r\n', BAD],
   ])('%s', (_name, fields, code) => {
     expect(framingOrCode(() => requestFraming(req(fields)))).toBe(code);
   });
 
   test('status of each code: 400 and 501', () => {
     expectCode(() => requestFraming(req('Content-Length: 1\r\nContent-Length: 2\r\n')), BAD, 400);
-    expectCode(() => requestFraming(req('Transfer-Encoding: gzip\r\n')), NOT_IMPL, 501);
+    expectCode(() => requestFraming(req('Transfer-Encoding: gzip, chunked\r\n')), NOT_IMPL, 501);
+    expectCode(() => requestFraming(req('Transfer-Encoding: gzip\r\n')), BAD, 400);
   });
 
   test('Transfer-Encoding in an HTTP/1.0 request is 400 (RFC 9112 6.1), even chunked', () => {

@@ -74,7 +74,10 @@ function target(rand: Rand): string {
   if (rand() < 0.05) return '*';
   let s = '/';
   const n = int(rand, 0, 60);
-  for (let i = 0; i < n; i++) s += String.fromCharCode(int(rand, 0x21, 0x7e));
+  for (let i = 0; i < n; i++) {
+    const c = int(rand, 0x21, 0x7e);
+    s += c === 0x23 ? '/' : String.fromCharCode(c); // no fragment in a request-target
+  }
   return s;
 }
 

@@ -81,6 +81,10 @@ test('consistent hash: a key sticks to its backend, and >= 2/3 stay when one of 
       '    header: X-User',
       '    cookie: session',
       ...HEALTH_OFF,
+      // Up to six requests at once may meet the closed backend; the retry budget's floor of 3
+      // concurrent retries would turn some into 502s. This test is about key placement.
+      'limits:',
+      '  retryBudgetMinConcurrency: 16',
     ].join('\n'),
   );
   const users = 600;

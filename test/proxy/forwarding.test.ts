@@ -22,6 +22,7 @@ const base: UpstreamRequestParams = {
   requestIdHeader: 'x-request-id',
   requestId: 'rid-1',
   keepExpect: false,
+  maxForwards: null,
 };
 
 function pairs(h: HeaderList): [string, string][] {
@@ -113,6 +114,27 @@ describe('buildUpstreamRequestHeaders (RFC 9110 7.6)', () => {
     const h = buildUpstreamRequestHeaders(src, { ...base, versionMinor: 0 });
     expect(h.getAll('via')).toEqual(['1.1 edge', '1.0 rrproxy']);
     expect(h.getAll('x-request-id')).toEqual(['rid-1']);
+  });
+
+  test('a field named by Connection is removed even if we would otherwise append to it', () => {
+    const src = HeaderList.from([
+      ['Connection', 'X-Forwarded-For'],
+      ['X-Forwarded-For', '6.6.6.6'],
+    ]);
+    expect(buildUpstreamRequestHeaders(src, base).getAll('x-forwarded-for')).toEqual([
+      '203.0.113.7',
+    ]);
+  });
+
+  test('Max-Forwards is replaced by the decremented value when given (RFC 9110 7.6.2)', () => {
+    const src = HeaderList.from([
+      ['Max-Forwards', '5'],
+      ['max-forwards', '9'],
+    ]);
+    expect(
+      buildUpstreamRequestHeaders(src, { ...base, maxForwards: 4 }).getAll('max-forwards'),
+    ).toEqual(['4']);
+    expect(buildUpstreamRequestHeaders(src, base).getAll('max-forwards')).toEqual(['5', '9']);
   });
 
   test('Expect is relayed only when asked to', () => {

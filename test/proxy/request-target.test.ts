@@ -19,6 +19,8 @@ describe('parseRequestTarget (RFC 9112 3.2)', () => {
     ['GET', 'http://example.com?x=1', '/?x=1', 'example.com'],
     ['GET', 'https://[2001:db8::1]:443/x', '/x', '[2001:db8::1]:443'],
     ['OPTIONS', '*', '*', null],
+    ['OPTIONS', 'http://example.com', '*', 'example.com'],
+    ['OPTIONS', 'http://example.com/', '/', 'example.com'],
   ])('%s %s -> %s', (method, target, path, authority) => {
     expect(parseRequestTarget(method, target)).toEqual({ path, authority });
   });
@@ -31,6 +33,7 @@ describe('parseRequestTarget (RFC 9112 3.2)', () => {
     ['GET', 'http://user:pw@example.com/', 'RRP_ERR_BAD_REQUEST'],
     ['GET', 'http:///nohost', 'RRP_ERR_BAD_REQUEST'],
     ['GET', 'relative/path', 'RRP_ERR_BAD_REQUEST'],
+    ['GET', 'http://example.com#frag', 'RRP_ERR_BAD_REQUEST'],
   ])('%s %s -> %s', (method, target, code) => {
     expect(codeOf(() => parseRequestTarget(method, target))).toBe(code);
   });
