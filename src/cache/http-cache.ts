@@ -248,7 +248,11 @@ export class HttpCache {
     this.statusHeader = config.statusHeaderName;
     this.now = opts.now ?? Date.now;
     this.heuristic = { enabled: config.heuristic, percent: config.heuristicPercent };
-    this.storage = { heuristic: config.heuristic, storeSetCookie: config.storeSetCookie };
+    this.storage = {
+      heuristic: config.heuristic,
+      storeSetCookie: config.storeSetCookie,
+      statuses: config.statuses.length > 0 ? new Set(config.statuses) : null,
+    };
     this.backgroundFetch = opts.backgroundFetch ?? null;
   }
 

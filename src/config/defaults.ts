@@ -86,6 +86,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     heuristic: false,
     heuristicPercent: 10,
     storeSetCookie: false,
+    statuses: [],
     hostInKey: true,
     // Browsers' reloads send no-cache / max-age=0 and expect a fresh answer.
     honorClientNoCache: true,

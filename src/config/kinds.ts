@@ -259,6 +259,22 @@ export function cidrList(): Kind<string[]> {
   );
 }
 
+/** HTTP status codes (200-599), as numbers or digit strings; comma list in env/flags. */
+export function statusList(): Kind<number[]> {
+  return listOf(
+    'list of status codes',
+    (v, at) => {
+      const n =
+        typeof v === 'number' ? v : typeof v === 'string' && /^\d{3}$/.test(v) ? Number(v) : NaN;
+      if (!Number.isInteger(n) || n < 200 || n > 599) {
+        return fail(`expected a final status code (200-599), got ${describe(v)}`, at);
+      }
+      return ok(n);
+    },
+    (n) => String(n),
+  );
+}
+
 // RFC 9110 5.6.2: token = 1*tchar.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

@@ -158,6 +158,8 @@ export interface CacheConfig {
   heuristicPercent: number;
   /** Store responses that carry Set-Cookie (they would be replayed to every client). */
   storeSetCookie: boolean;
+  /** Status codes that may be stored; empty: any final status RFC 9111 allows. */
+  statuses: number[];
   /** Include the Host in the cache key (off: one cache for all virtual hosts). */
   hostInKey: boolean;
   /** Client no-cache / max-age force revalidation (RFC 9111 5.2.1: advisory for shared caches). */

@@ -152,3 +152,21 @@ describe('whyNotStorable (RFC 9111 3)', () => {
     expect(why(c)).toBe(expected);
   });
 });
+
+describe('cache.statuses: which status codes may be stored', () => {
+  const only = { statuses: new Set([200, 301]) };
+  test.each([
+    [200, null],
+    [301, null],
+    [404, 'status'],
+    [500, 'status'],
+  ])('status %d with max-age and statuses [200, 301] -> %s', (status, reason) => {
+    expect(why({ status, fields: ['Cache-Control: max-age=60'], opts: only })).toBe(reason);
+  });
+  test('empty or absent: any final status RFC 9111 allows', () => {
+    expect(
+      why({ status: 404, fields: ['Cache-Control: max-age=60'], opts: { statuses: new Set() } }),
+    ).toBeNull();
+    expect(why({ status: 404, fields: ['Cache-Control: max-age=60'] })).toBeNull();
+  });
+});

@@ -74,6 +74,7 @@ describe('the schema covers the Config shape', () => {
         f.kind.type === 'boolean' ? String(!def) : undefined,
         f.kind.type === 'number 0..1' ? '0.5' : undefined,
         f.kind.type === 'list of CIDR' ? '10.0.0.0/8' : undefined,
+        f.kind.type === 'list of status codes' ? '200,404' : undefined,
         f.kind.type.includes(' | ') ? f.kind.type.split(' | ').find((v) => v !== def) : undefined,
         f.kind.type === 'string'
           ? f.key.endsWith('PathPrefix') || f.key.endsWith('.path')

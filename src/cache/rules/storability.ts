@@ -8,6 +8,8 @@ export interface StorageOptions {
   readonly heuristic: boolean;
   /** Store responses carrying Set-Cookie (off by default: one user's cookie must not reach another). */
   readonly storeSetCookie: boolean;
+  /** Status codes that may be stored (cache.statuses); null or empty: no restriction. */
+  readonly statuses?: ReadonlySet<number> | null;
 }
 
 export interface StorageFacts {
@@ -56,6 +58,7 @@ export function whyNotStorable(f: StorageFacts, opts: StorageOptions): NotStorab
   if (status < 200) return 'status';
   if (status === 206) return 'partial';
   if (status === 304) return 'status';
+  if (opts.statuses && opts.statuses.size > 0 && !opts.statuses.has(status)) return 'status';
   const cc = f.responseCc;
   // 5.2.2.3: must-understand overrides no-store for understood statuses, and forbids storing others.
   if (cc.mustUnderstand) {
