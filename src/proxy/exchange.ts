@@ -308,7 +308,11 @@ export class Exchange implements UpstreamHandler {
     const res = this.ctx.resilience;
     if (res === undefined) return true;
     const last = this.lastError;
+    // Not budgeted: the keep-alive reuse race (our socket, not the backend's fault), and a
+    // connect failure (nothing reached any backend; a refused connect costs the fleet nothing, and
+    // refusing the retry would turn a dead backend into client errors until it is ejected).
     if (last !== null && last.code === 'RRP_ERR_UPSTREAM_RESET' && this.lastWasReused) return true;
+    if (last !== null && last.code === 'RRP_ERR_UPSTREAM_CONNECT') return true;
     if (!res.budget.tryAcquire(this.ctx.stats.activeRequests)) return false;
     this.retryTokens++;
     return true;

@@ -199,3 +199,19 @@ describe('max in-flight per backend', () => {
     expect((await adminBackends(proxy.adminPort)).queued).toBe(0);
   });
 });
+
+test('a dead backend costs no client errors even with no retry budget: connect failures are not budgeted', async () => {
+  const backends = await startBackends(3);
+  await backends[1]!.close(); // connections to it are refused
+  const proxy = await proxyWith(
+    backends,
+    [...NO_HEALTH, 'limits:', '  retryBudgetPercent: 0', '  retryBudgetMinConcurrency: 0'].join(
+      '\n',
+    ),
+  );
+  const r = await runLoad({ port: proxy.port, requests: 300, concurrency: 30 });
+  expect(r.errors).toEqual([]);
+  expect(Object.fromEntries(r.statuses)).toEqual({ 200: 300 });
+  const view = await adminBackends(proxy.adminPort);
+  expect(view.retryBudget.denied).toBe(0);
+});
