@@ -8,7 +8,7 @@ import {
   type CachedResponse,
   type CacheTicket,
 } from '../cache/http-cache';
-import { ProxyError, type ErrorCode } from '../errors';
+import { ProxyError, STATUS_TEXT, type ErrorCode } from '../errors';
 import {
   CHUNKED,
   CLOSE_DELIMITED,
@@ -31,6 +31,7 @@ import {
   buildClientResponseHeaders,
   buildUpstreamRequestHeaders,
   clientWantsKeepAlive,
+  storedFieldLines,
   type UpstreamRequestParams,
 } from './forwarding';
 import type { RequestObservation } from './observer';
@@ -702,25 +703,39 @@ export class Exchange implements UpstreamHandler {
     const ctx = this.ctx;
     this.setCacheStatus(r.cacheStatus);
     this.status = r.status;
-    const headers = buildClientResponseHeaders(r.headers, {
-      upstreamMinor: 1,
-      viaName: ctx.config.headers.viaName,
-      requestIdHeader: ctx.config.headers.requestIdHeader,
-      requestId: this.requestId,
-      keepContentLength: false,
-      date: httpDate(),
-    });
-    headers.add('Age', String(r.age), 'age');
+    const hdr = ctx.config.headers;
+    // The stored fields are serialised once per entry; per hit only the dynamic lines are added,
+    // in the order buildClientResponseHeaders + the serializer would write them.
+    const stored = storedFieldLines(r.headers, hdr.requestIdHeader);
+    let head =
+      'HTTP/1.1 ' +
+      r.status +
+      ' ' +
+      (r.reason || STATUS_TEXT[r.status] || '') +
+      '\r\n' +
+      stored.text;
+    if (!stored.hasDate) head += 'Date: ' + httpDate() + '\r\n';
+    head +=
+      'Via: 1.1 ' +
+      hdr.viaName +
+      '\r\n' +
+      (hdr.requestIdHeader === 'x-request-id' ? 'X-Request-Id' : hdr.requestIdHeader) +
+      ': ' +
+      this.requestId +
+      '\r\nAge: ' +
+      r.age +
+      '\r\n';
     const statusHeader = ctx.cache?.statusHeader;
-    if (statusHeader) headers.add(statusHeader, r.cacheStatus);
+    if (statusHeader) head += statusHeader + ': ' + r.cacheStatus + '\r\n';
     if (!this.requestBodyDone || ctx.draining || this.conn.closing) this.keepAlive = false;
-    if (!this.keepAlive) headers.add('Connection', 'close', 'connection');
-    else if (this.head.versionMinor === 0) headers.add('Connection', 'keep-alive', 'connection');
-    const framing = r.status === 304 ? NO_BODY : lengthFraming(r.bodyBytes);
+    if (!this.keepAlive) head += 'Connection: close\r\n';
+    else if (this.head.versionMinor === 0) head += 'Connection: keep-alive\r\n';
+    const hasBody = r.status !== 304;
+    if (hasBody) head += 'Content-Length: ' + r.bodyBytes + '\r\n';
     this.responseHeadSent = true;
     this.conn.beginResponse();
-    this.conn.write(serializeResponseHead(r.status, r.reason, headers, framing, 1));
-    if (this.method !== 'HEAD' && framing.kind === 'length') {
+    this.conn.write(head + '\r\n');
+    if (this.method !== 'HEAD' && hasBody) {
       for (const b of r.body) {
         this.bytesOut += b.length;
         this.conn.write(b);

@@ -218,6 +218,39 @@ export function buildClientResponseHeaders(src: HeaderList, p: ClientResponsePar
   return out;
 }
 
+/** The end-to-end field lines of a stored response, serialised once (see storedFieldLines). */
+export interface StoredFieldLines {
+  /** "Name: value\r\n" for each field a client may see (hop-by-hop, framing, request id out). */
+  readonly text: string;
+  readonly hasDate: boolean;
+}
+
+const storedLines = new WeakMap<HeaderList, StoredFieldLines>();
+
+/**
+ * The field lines of a cached response, computed once per stored field list (the cache replaces
+ * the list when a 304 refreshes it, so identity is the right key). Same filter as
+ * buildClientResponseHeaders with keepContentLength false, for the cache-hit fast path.
+ */
+export function storedFieldLines(src: HeaderList, requestIdHeader: string): StoredFieldLines {
+  let r = storedLines.get(src);
+  if (r !== undefined) return r;
+  const connOpts = connectionOptions(src);
+  let text = '';
+  let hasDate = false;
+  const { names, lower, values } = src;
+  for (let i = 0; i < names.length; i++) {
+    const l = lower[i]!;
+    if (l === 'content-length' || l === requestIdHeader || HOP_BY_HOP.has(l)) continue;
+    if (connOpts !== null && connOpts.has(l)) continue;
+    if (l === 'date') hasDate = true;
+    text += names[i]! + ': ' + values[i]! + '\r\n';
+  }
+  r = { text, hasDate };
+  storedLines.set(src, r);
+  return r;
+}
+
 /** Whether the client asked to keep the connection (RFC 9112 9.3). */
 export function clientWantsKeepAlive(headers: HeaderList, versionMinor: 0 | 1): boolean {
   const conn = headers.getAll('connection');

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../errors';
 import { listHasToken, requestFraming, type BodyFraming, type RequestHead } from '../http';
 import type { ConnectionInfo, ProxyContext } from './context';
@@ -8,6 +7,7 @@ import {
   viaHasName,
   type UpstreamRequestParams,
 } from './forwarding';
+import { nextRequestId } from './request-id';
 import { isValidAuthority, parseRequestTarget, rewritePath } from './request-target';
 
 /** A request that passed every check, with what forwarding needs. */
@@ -98,7 +98,7 @@ export function checkRequest(
 
   const ridHeader = cfg.headers.requestIdHeader;
   const given = headers.get(ridHeader);
-  const requestId = given !== undefined && isValidRequestId(given) ? given : randomUUID();
+  const requestId = given !== undefined && isValidRequestId(given) ? given : nextRequestId();
 
   const path = rewritePath(target.path, cfg.headers.stripPathPrefix, cfg.headers.addPathPrefix);
   // An HTTP/1.0 request may lack Host; the backend still needs one: the address we were reached at.

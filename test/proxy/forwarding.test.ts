@@ -5,6 +5,7 @@ import {
   buildUpstreamRequestHeaders,
   clientWantsKeepAlive,
   isValidRequestId,
+  storedFieldLines,
   normalizePeerAddress,
   resolveClientAddress,
   viaHasName,
@@ -232,4 +233,23 @@ test('client keep-alive per RFC 9112 9.3', () => {
   expect(clientWantsKeepAlive(HeaderList.from([['Connection', 'foo, close']]), 1)).toBe(false);
   expect(clientWantsKeepAlive(HeaderList.from([]), 0)).toBe(false);
   expect(clientWantsKeepAlive(HeaderList.from([['Connection', 'keep-alive']]), 0)).toBe(true);
+});
+
+test('stored field lines: the client-visible fields serialised once per stored list', () => {
+  const src = HeaderList.from([
+    ['Content-Type', 'text/html'],
+    ['Connection', 'X-Internal'],
+    ['X-Internal', 'secret'],
+    ['Content-Length', '42'],
+    ['X-Request-Id', 'old'],
+    ['Set-Cookie', 'a=1'],
+    ['Set-Cookie', 'b=2'],
+  ]);
+  const r = storedFieldLines(src, 'x-request-id');
+  expect(r).toEqual({
+    text: 'Content-Type: text/html\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n',
+    hasDate: false,
+  });
+  expect(storedFieldLines(src, 'x-request-id')).toBe(r); // memoised by list identity
+  expect(storedFieldLines(HeaderList.from([['Date', 'x']]), 'x-request-id').hasDate).toBe(true);
 });
