@@ -42,7 +42,8 @@
  * request without Cache-Control parses nothing; bypassed requests share one frozen decision.
  */
 import type { CacheConfig } from '../config/types';
-import { HeaderList } from '../http/headers';
+import { HeaderList, trimOws } from '../http/headers';
+import { parseContentLength } from '../http/framing';
 import { httpDate } from '../http/date';
 import { BodyBuffer } from './body-buffer';
 import { Coalescer, type Flight } from './coalescer';
@@ -209,11 +210,11 @@ function isGateway5xx(status: number): boolean {
   return status === 500 || status === 502 || status === 503 || status === 504;
 }
 
+/** The response's one Content-Length (the codec's parser), or -1 when absent, repeated or bad. */
 function contentLength(headers: HeaderList): number {
   const v = headers.get('content-length');
   if (v === undefined || headers.count('content-length') !== 1) return -1;
-  const t = v.trim();
-  return /^\d{1,15}$/.test(t) ? Number(t) : -1;
+  return parseContentLength(trimOws(v));
 }
 
 export class HttpCache {
