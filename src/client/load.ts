@@ -10,7 +10,7 @@ import {
 import { CLIENT_EXIT_CODES, ClientError } from './errors';
 import { buildLoadReport, type LoadRecord, type LoadReport } from './load-report';
 import { RequestLog, roundMs } from './request-log';
-import { buildRequestHead, type UserHeader } from './request';
+import { buildRequestHead, withFormContentType } from './request';
 import type { ClientIo } from './single';
 import { parseProxyAddress, parseUrl } from './url';
 import { USER_AGENT } from './version';
@@ -54,14 +54,7 @@ export async function runLoad(
   const connectTo = proxy?.label ?? url.hostHeader;
   const body: RequestBody | null =
     opts.data === null ? null : await loadRequestBody(opts.data, io.stdin);
-  let headers: readonly UserHeader[] = opts.headers;
-  if (
-    opts.formData &&
-    body !== null &&
-    !headers.some((h) => h.name.toLowerCase() === 'content-type')
-  ) {
-    headers = [...headers, { name: 'Content-Type', value: 'application/x-www-form-urlencoded' }];
-  }
+  const headers = withFormContentType(opts.headers, opts.formData, body !== null);
   const head = buildRequestHead({
     method: opts.method,
     url,

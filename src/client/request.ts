@@ -58,6 +58,21 @@ export function parseHeaderArg(arg: string): UserHeader {
   return { name, value: value === '' ? null : value };
 }
 
+/**
+ * The -H headers plus, for --data, curl's default `Content-Type: application/x-www-form-urlencoded`
+ * unless the user gave a Content-Type of their own.
+ */
+export function withFormContentType(
+  headers: readonly UserHeader[],
+  formData: boolean,
+  hasBody: boolean,
+): readonly UserHeader[] {
+  if (!formData || !hasBody || headers.some((h) => h.name.toLowerCase() === 'content-type')) {
+    return headers;
+  }
+  return [...headers, { name: 'Content-Type', value: 'application/x-www-form-urlencoded' }];
+}
+
 /** Validates a method given with -X or as the first argument (RFC 9110 9.1: a token). */
 export function parseMethod(method: string): string {
   if (!isToken(method)) throw new ClientError('RRC_ERR_USAGE', `invalid method '${method}'`);

@@ -20,7 +20,7 @@ import {
 } from './output';
 import { wantsProgress } from './progress';
 import { RequestLog, roundMs } from './request-log';
-import { buildRequestHead, type UserHeader } from './request';
+import { buildRequestHead, withFormContentType, type UserHeader } from './request';
 import {
   parseProxyAddress,
   parseUrl,
@@ -51,10 +51,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Fields that carry credentials: not sent to another origin after a redirect (RFC 9110 15.4). */
 const CREDENTIAL_FIELDS = new Set(['authorization', 'cookie', 'proxy-authorization']);
-
-function hasHeader(headers: readonly UserHeader[], lower: string): boolean {
-  return headers.some((h) => h.name.toLowerCase() === lower);
-}
 
 /** "> " / "< " before each line of a head, as curl -v prints them; the empty last line kept as ">". */
 function prefixLines(head: string, prefix: string): string {
@@ -116,10 +112,7 @@ export class SingleRequestRunner {
     const proxy = opts.proxy === null ? null : parseProxyAddress(opts.proxy);
     let body = opts.data === null ? null : await loadRequestBody(opts.data, this.io.stdin);
     let method = opts.method;
-    let headers: readonly UserHeader[] = opts.headers;
-    if (opts.formData && body !== null && !hasHeader(headers, 'content-type')) {
-      headers = [...headers, { name: 'Content-Type', value: 'application/x-www-form-urlencoded' }];
-    }
+    let headers = withFormContentType(opts.headers, opts.formData, body !== null);
     for (let hop = 0; ; hop++) {
       const head = await this.exchangeOnce(url, method, headers, body, proxy);
       const location = head.headers.get('location');
