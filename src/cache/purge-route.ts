@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type * as http from 'node:http';
-import type { AdminRoute } from '../observability/admin-server';
+import { sendJson, type AdminRoute } from '../observability/admin-server';
 
 /**
  * What the purge route acts on: the cache of this process, or (a Promise) the caches of the
@@ -45,32 +45,32 @@ export function cachePurgeRoute(cache: Purgeable, opts: PurgeRouteOptions): Admi
     if (!isPost && !isPurge) return false;
     const expected = await configuredToken(opts);
     if (expected === '') {
-      send(res, 404, { error: 'not found' });
+      sendJson(res, 404, { error: 'not found' });
       return true;
     }
     if (!bearerMatches(req.headers.authorization, expected)) {
       res.setHeader('www-authenticate', 'Bearer realm="rrproxy-admin"');
-      send(res, 401, { error: 'unauthorized' });
+      sendJson(res, 401, { error: 'unauthorized' });
       return true;
     }
     if (isPurge) {
-      send(res, 200, { purged: await cache.purge(url) });
+      sendJson(res, 200, { purged: await cache.purge(url) });
       return true;
     }
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req));
     } catch (err) {
-      send(res, 400, { error: `invalid JSON body: ${String(err)}` });
+      sendJson(res, 400, { error: `invalid JSON body: ${String(err)}` });
       return true;
     }
     const target = purgeTarget(body);
     if (typeof target !== 'object') {
-      send(res, 400, { error: target });
+      sendJson(res, 400, { error: target });
       return true;
     }
     const purged = await (target.all ? cache.purgeAll() : cache.purge(target.url));
-    send(res, 200, { purged });
+    sendJson(res, 200, { purged });
     return true;
   };
 }
@@ -129,14 +129,4 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body) + '\n';
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
 }

@@ -1,4 +1,4 @@
-import type { AdminRoute } from '../observability/admin-server';
+import { sendJson, type AdminRoute } from '../observability/admin-server';
 
 /** Anything that reports cache counters (HttpCache.snapshot). */
 export interface CacheStatsSource {
@@ -13,13 +13,7 @@ export interface CacheStatsSource {
 export function cacheStatsRoute(cache: CacheStatsSource): AdminRoute {
   return (req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/cache/stats') return false;
-    const text = JSON.stringify(cache.snapshot()) + '\n';
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'cache-control': 'no-store',
-    });
-    res.end(text);
+    sendJson(res, 200, cache.snapshot());
     return true;
   };
 }

@@ -5,7 +5,7 @@ import { cachePurgeRoute } from '../cache/purge-route';
 import { reportStartupFailure } from '../cli-exit';
 import type { Config } from '../config/types';
 import { createDiscovery, KubernetesDiscovery } from '../discovery';
-import { AdminServer } from '../observability/admin-server';
+import { AdminServer, sendJson } from '../observability/admin-server';
 import { createLogger } from '../observability/logger';
 import { ProxyMetrics } from '../observability/metrics';
 import { metricsRoute } from '../observability/metrics-route';
@@ -70,13 +70,7 @@ export async function runPrimary(config: Config): Promise<number> {
   admin.addRoute(async (req, res) => {
     if ((req.url ?? '').split('?')[0] !== '/backends' || req.method !== 'GET') return false;
     const answers = await supervisor.ask({ op: 'status' }, STATUS_TIMEOUT_MS);
-    const text = JSON.stringify(mergeBackendViews(backendSet, config.strategy.name, answers));
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text + '\n'),
-      'cache-control': 'no-store',
-    });
-    res.end(text + '\n');
+    sendJson(res, 200, mergeBackendViews(backendSet, config.strategy.name, answers));
     return true;
   });
   admin.addRoute(

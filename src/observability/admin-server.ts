@@ -39,21 +39,21 @@ export class AdminServer {
       for (const r of this.routes) if (await r(req, res)) return;
       const path = (req.url ?? '/').split('?')[0];
       if (req.method !== 'GET' && req.method !== 'HEAD')
-        return send(res, 405, { error: 'method not allowed' });
+        return sendJson(res, 405, { error: 'method not allowed' });
       switch (path) {
         case '/healthz':
-          return send(res, this.source.live() ? 200 : 503, { status: 'ok' });
+          return sendJson(res, this.source.live() ? 200 : 503, { status: 'ok' });
         case '/readyz': {
           const r = this.source.ready();
-          return send(res, r.ready ? 200 : 503, { ready: r.ready, reason: r.reason });
+          return sendJson(res, r.ready ? 200 : 503, { ready: r.ready, reason: r.reason });
         }
         case '/backends':
-          return send(res, 200, this.source.backends());
+          return sendJson(res, 200, this.source.backends());
         default:
-          return send(res, 404, { error: 'not found' });
+          return sendJson(res, 404, { error: 'not found' });
       }
     } catch (err) {
-      send(res, 500, { error: String(err) });
+      sendJson(res, 500, { error: String(err) });
     }
   }
 
@@ -75,7 +75,8 @@ export class AdminServer {
   }
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
+/** Answers with `body` as JSON (never cached); shared by every admin route. */
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body) + '\n';
   res.writeHead(status, {
     'content-type': 'application/json',
