@@ -17,16 +17,12 @@ import {
 import type { ProxyError } from '../errors';
 import type { UpstreamConnection, UpstreamHandler } from '../upstream/connection';
 import type { PoolRegistry } from '../upstream/pool';
-import { connectionOptions } from './forwarding';
+import { connectionOptions, HOP_BY_HOP } from './forwarding';
 import { rewritePath } from './request-target';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'transfer-encoding',
-  'upgrade',
+/** Not copied from the original request: hop-by-hop, plus what this GET sets itself. */
+const NOT_COPIED: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
   'host',
   'content-length',
   'expect',
@@ -73,7 +69,7 @@ class BackgroundRevalidation implements UpstreamHandler {
     headers.add('Host', cfg.headers.hostRewrite || this.request.host || up.backend.id, 'host');
     for (let i = 0; i < src.length; i++) {
       const l = src.lower[i]!;
-      if (HOP_BY_HOP.has(l) || (named !== null && named.has(l))) continue;
+      if (NOT_COPIED.has(l) || (named !== null && named.has(l))) continue;
       headers.add(src.names[i]!, src.values[i]!, l);
     }
     applyValidators(headers, this.ticket);

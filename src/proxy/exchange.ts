@@ -463,13 +463,10 @@ export class Exchange implements UpstreamHandler {
         break;
     }
     this.clientFraming = out;
-    if (!this.requestBodyDone) {
-      // The backend answered before the whole body: the rest is not forwarded, and neither
-      // connection can be reused safely.
-      this.earlyResponse = true;
-      this.keepAlive = false;
-    }
-    if (out.kind === 'close' || ctx.draining || this.conn.closing) this.keepAlive = false;
+    // The backend answered before the whole body: the rest is not forwarded, and neither
+    // connection can be reused safely (connectionValue closes the client's).
+    if (!this.requestBodyDone) this.earlyResponse = true;
+    const connection = this.connectionValue(out.kind === 'close');
     const keepCl = framing.kind === 'none' && (this.method === 'HEAD' || head.status === 304);
     const headers = buildClientResponseHeaders(head.headers, {
       upstreamMinor: head.versionMinor,
@@ -481,8 +478,7 @@ export class Exchange implements UpstreamHandler {
     });
     const statusHeader = ctx.cache?.statusHeader;
     if (t !== null && statusHeader) headers.add(statusHeader, t.cacheStatus);
-    if (!this.keepAlive) headers.add('Connection', 'close', 'connection');
-    else if (!client11) headers.add('Connection', 'keep-alive', 'connection');
+    if (connection !== null) headers.add('Connection', connection, 'connection');
     this.responseHeadSent = true;
     this.conn.beginResponse();
     this.conn.write(serializeResponseHead(head.status, head.reason, headers, out, 1));
@@ -727,9 +723,8 @@ export class Exchange implements UpstreamHandler {
       '\r\n';
     const statusHeader = ctx.cache?.statusHeader;
     if (statusHeader) head += statusHeader + ': ' + r.cacheStatus + '\r\n';
-    if (!this.requestBodyDone || ctx.draining || this.conn.closing) this.keepAlive = false;
-    if (!this.keepAlive) head += 'Connection: close\r\n';
-    else if (this.head.versionMinor === 0) head += 'Connection: keep-alive\r\n';
+    const connection = this.connectionValue(false);
+    if (connection !== null) head += 'Connection: ' + connection + '\r\n';
     const hasBody = r.status !== 304;
     if (hasBody) head += 'Content-Length: ' + r.bodyBytes + '\r\n';
     this.responseHeadSent = true;
@@ -773,8 +768,8 @@ export class Exchange implements UpstreamHandler {
     } else {
       headers.add('Allow', 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE', 'allow');
     }
-    if (!this.requestBodyDone || ctx.draining || this.conn.closing) this.keepAlive = false;
-    if (!this.keepAlive) headers.add('Connection', 'close', 'connection');
+    const connection = this.connectionValue(false);
+    if (connection !== null) headers.add('Connection', connection, 'connection');
     this.status = 200;
     this.responseHeadSent = true;
     this.conn.beginResponse();
@@ -783,6 +778,21 @@ export class Exchange implements UpstreamHandler {
     if (bytes.length > 0) this.conn.write(bytes);
     this.bytesOut = bytes.length;
     this.complete();
+  }
+
+  /**
+   * Settles whether the client connection survives the response being written, and returns its
+   * Connection field value: "close" when it does not (asked for, draining, the client half-closed,
+   * or request body bytes are still unread), "keep-alive" for a persistent HTTP/1.0 client
+   * (RFC 9112 9.3), else none.
+   */
+  private connectionValue(mustClose: boolean): string | null {
+    const ctx = this.ctx;
+    if (mustClose || !this.requestBodyDone || ctx.draining || this.conn.closing) {
+      this.keepAlive = false;
+    }
+    if (!this.keepAlive) return 'close';
+    return this.head.versionMinor === 0 ? 'keep-alive' : null;
   }
 
   private complete(): void {

@@ -6,7 +6,7 @@ export interface AddressMatcher {
 }
 
 /** Fields that describe one connection hop and are never forwarded (RFC 9110 7.6.1). */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -67,14 +67,23 @@ function stripPort(entry: string): string {
   return colon !== -1 && colon === entry.lastIndexOf(':') ? entry.slice(0, colon) : entry;
 }
 
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
 /** True when a Via field lists `name` as a received-by (RFC 9110 7.6.3): a forwarding loop. */
 export function viaHasName(values: readonly string[], name: string): boolean {
   const lname = name.toLowerCase();
   for (const v of values) {
     for (const item of splitList(v)) {
-      // received-protocol RWS received-by [ RWS comment ]
-      const parts = item.split(/[ \t]+/);
-      if (parts.length >= 2 && parts[1]!.toLowerCase() === lname) return true;
+      // received-protocol RWS received-by [ RWS comment ]: the second word.
+      let i = 0;
+      const n = item.length;
+      while (i < n && !isWs(item.charCodeAt(i))) i++;
+      while (i < n && isWs(item.charCodeAt(i))) i++;
+      let j = i;
+      while (j < n && !isWs(item.charCodeAt(j))) j++;
+      if (j > i && item.slice(i, j).toLowerCase() === lname) return true;
     }
   }
   return false;
@@ -194,6 +203,14 @@ export interface ClientResponseParams {
   date: string;
 }
 
+/**
+ * Whether a backend response field reaches the client: not hop-by-hop, not named by the response's
+ * Connection (RFC 9110 7.6.1), not the request id field (ours replaces it).
+ */
+function isClientResponseField(l: string, connOpts: Set<string> | null, ridLower: string): boolean {
+  return l !== ridLower && !HOP_BY_HOP.has(l) && (connOpts === null || !connOpts.has(l));
+}
+
 /** Builds the field list sent to the client: hop-by-hop stripped, Date ensured, Via, request id. */
 export function buildClientResponseHeaders(src: HeaderList, p: ClientResponseParams): HeaderList {
   const out = new HeaderList();
@@ -203,13 +220,12 @@ export function buildClientResponseHeaders(src: HeaderList, p: ClientResponsePar
   const { names, lower, values } = src;
   for (let i = 0; i < names.length; i++) {
     const l = lower[i]!;
-    if (l === 'content-length') {
-      if (!p.keepContentLength) continue;
-    } else if (l === 'date') {
-      hasDate = true;
-    } else if (l === ridLower || HOP_BY_HOP.has(l) || (connOpts !== null && connOpts.has(l))) {
+    if (
+      l === 'content-length' ? !p.keepContentLength : !isClientResponseField(l, connOpts, ridLower)
+    ) {
       continue;
     }
+    if (l === 'date') hasDate = true;
     out.add(names[i]!, values[i]!, l);
   }
   if (!hasDate) out.add('Date', p.date, 'date');
@@ -241,8 +257,7 @@ export function storedFieldLines(src: HeaderList, requestIdHeader: string): Stor
   const { names, lower, values } = src;
   for (let i = 0; i < names.length; i++) {
     const l = lower[i]!;
-    if (l === 'content-length' || l === requestIdHeader || HOP_BY_HOP.has(l)) continue;
-    if (connOpts !== null && connOpts.has(l)) continue;
+    if (l === 'content-length' || !isClientResponseField(l, connOpts, requestIdHeader)) continue;
     if (l === 'date') hasDate = true;
     text += names[i]! + ': ' + values[i]! + '\r\n';
   }
