@@ -101,7 +101,7 @@ export class BackendHealth {
 
   /** Whether a pick may return `b` now. Unknown backends (mid-update) are admitted. */
   admits(b: Backend): boolean {
-    const s = this.byBackend.get(b) ?? this.states.get(healthKeyOf(b));
+    const s = this.stateOf(b);
     if (s === undefined) return true;
     return s.activeHealthy && !this.ejected(s, this.now());
   }
@@ -116,7 +116,7 @@ export class BackendHealth {
 
   /** A connect failure, timeout or reset of an attempt (not the reuse race, which is ours). */
   recordFailure(b: Backend, kind: AttemptFailure): void {
-    const s = this.states.get(healthKeyOf(b));
+    const s = this.stateOf(b);
     if (s === undefined) return;
     s.consecutiveFailures++;
     const limit = this.opts.consecutiveFailures;
@@ -126,7 +126,7 @@ export class BackendHealth {
 
   /** A response head from the backend: it is reachable; a 5xx counts toward ejection. */
   recordStatus(b: Backend, status: number): void {
-    const s = this.states.get(healthKeyOf(b));
+    const s = this.stateOf(b);
     if (s === undefined) return;
     s.consecutiveFailures = 0;
     if (status < 500) {
@@ -142,7 +142,7 @@ export class BackendHealth {
 
   /** The result of one active check; thresholds decide when the verdict flips. */
   recordCheck(b: Backend, result: CheckResult): void {
-    const s = this.states.get(healthKeyOf(b));
+    const s = this.stateOf(b);
     if (s === undefined) return;
     s.lastCheck = result;
     if (result.ok) {
@@ -166,7 +166,7 @@ export class BackendHealth {
   }
 
   snapshot(b: Backend): HealthSnapshot | undefined {
-    const s = this.states.get(healthKeyOf(b));
+    const s = this.stateOf(b);
     if (s === undefined) return undefined;
     const now = this.now();
     const ejected = this.ejected(s, now);
@@ -186,6 +186,11 @@ export class BackendHealth {
     const pct = this.opts.maxEjectedPercent;
     if (n <= 1 || pct === 0) return 0;
     return Math.min(n - 1, Math.max(1, Math.floor((n * pct) / 100)));
+  }
+
+  /** The state of `b`: by object for the current set (no key string), by key for any other. */
+  private stateOf(b: Backend): BackendState | undefined {
+    return this.byBackend.get(b) ?? this.states.get(healthKeyOf(b));
   }
 
   private ejected(s: BackendState, now: number): boolean {
