@@ -43,11 +43,27 @@ export function normalizeFieldValue(lowerName: string, values: readonly string[]
   if (values.length === 0) return ABSENT;
   const parts: string[] = [];
   for (const v of values) {
-    for (const item of splitList(v))
-      parts.push(item.replace(/[ \t]+/g, ' ').replace(/ ?; ?/g, ';'));
+    for (const item of splitList(v)) parts.push(hasWhitespace(item) ? collapse(item) : item);
   }
   const joined = parts.join(',');
   return CASE_INSENSITIVE.has(lowerName) ? joined.toLowerCase() : joined;
+}
+
+/**
+ * Whether an element holds a space or tab: splitList trims them, so most elements (`gzip`, `br`,
+ * `en-US`) have none and need no rewriting; a byte scan, as this runs on every Vary'd lookup.
+ */
+function hasWhitespace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) return true;
+  }
+  return false;
+}
+
+/** Inner whitespace runs collapsed to one space, and none around a parameter's `;`. */
+function collapse(item: string): string {
+  return item.replace(/[ \t]+/g, ' ').replace(/ ?; ?/g, ';');
 }
 
 /** The secondary cache key of a request for a response varying on `names` ('' for none). */
