@@ -37,11 +37,12 @@ export interface StoreLimits {
 /**
  * The byte-bounded LRU store. Entries are found by primary key (RFC 9111 4: the target URI,
  * method-independent because only GET is stored) and then by the secondary key computed from the
- * request fields the stored Vary names (4.1). Recency is the insertion order of one Map: a hit
- * moves its entry to the end, eviction takes from the front, both O(1).
+ * request fields the stored Vary names (4.1). Recency is the insertion order of one Set of the
+ * entries themselves (no derived key string to build per hit): a hit moves its entry to the end,
+ * eviction takes from the front, both O(1).
  */
 export class CacheStore {
-  private readonly lru = new Map<string, CacheEntry>();
+  private readonly lru = new Set<CacheEntry>();
   private readonly primaries = new Map<string, Variants>();
   private totalBytes = 0;
   evictions = 0;
@@ -71,9 +72,8 @@ export class CacheStore {
   }
 
   private touch(entry: CacheEntry): void {
-    const k = fullKey(entry);
-    this.lru.delete(k);
-    this.lru.set(k, entry);
+    this.lru.delete(entry);
+    this.lru.add(entry);
   }
 
   /**
@@ -96,7 +96,7 @@ export class CacheStore {
     const old = variants.byKey.get(entry.secondaryKey);
     if (old !== undefined) this.unlink(old);
     variants.byKey.set(entry.secondaryKey, entry);
-    this.lru.set(fullKey(entry), entry);
+    this.lru.add(entry);
     this.totalBytes += entry.size;
     this.evictToFit(entry);
     return true;
@@ -104,7 +104,7 @@ export class CacheStore {
 
   /** Re-charges an entry whose headers changed (a 304 update); false when it is not stored. */
   resize(entry: CacheEntry, size: number): boolean {
-    if (this.lru.get(fullKey(entry)) !== entry) {
+    if (!this.lru.has(entry)) {
       entry.size = size;
       return false;
     }
@@ -137,11 +137,7 @@ export class CacheStore {
   }
 
   private unlink(entry: CacheEntry): void {
-    const k = fullKey(entry);
-    if (this.lru.get(k) === entry) {
-      this.lru.delete(k);
-      this.totalBytes -= entry.size;
-    }
+    if (this.lru.delete(entry)) this.totalBytes -= entry.size;
   }
 
   /** Removes every variant under a primary key; returns how many were removed. */
@@ -167,10 +163,6 @@ export class CacheStore {
     this.totalBytes = 0;
     return n;
   }
-}
-
-function fullKey(e: CacheEntry): string {
-  return e.secondaryKey === '' ? e.primaryKey : e.primaryKey + '\n' + e.secondaryKey;
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
