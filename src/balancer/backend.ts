@@ -23,6 +23,13 @@ export function backendId(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** The sum of the backends' weights (what weighted strategies share out). */
+export function totalWeight(list: readonly Backend[]): number {
+  let t = 0;
+  for (const b of list) t += b.weight;
+  return t;
+}
+
 export interface BackendInit {
   host: string;
   port: number;
@@ -53,7 +60,10 @@ export class BackendSet {
   readonly backends: readonly Backend[];
   private readonly byId: ReadonlyMap<string, Backend>;
 
-  constructor(backends: readonly Backend[], readonly version = 0) {
+  constructor(
+    backends: readonly Backend[],
+    readonly version = 0,
+  ) {
     // Dedupe by id, first wins: an address can appear in two EndpointSlices during an update.
     const byId = new Map<string, Backend>();
     for (const b of backends) if (!byId.has(b.id)) byId.set(b.id, b);

@@ -1,5 +1,5 @@
 import type { HashConfig } from '../config/types';
-import type { Backend, BackendSet } from './backend';
+import { totalWeight, type Backend, type BackendSet } from './backend';
 import type { BackendFilter, PickContext } from './balancer';
 import { hash32 } from './hash';
 import { hashKeyOf } from './hash-key';
@@ -36,11 +36,10 @@ export class ConsistentHashBalancer extends BackendSetStrategy {
     super.update(set);
     this.fallback.update(set);
     const entries: { point: number; owner: Backend }[] = [];
-    let totalWeight = 0;
-    for (const b of set.backends) totalWeight += b.weight;
+    const total = totalWeight(set.backends);
     const perWeight = Math.max(
       1,
-      Math.min(POINTS_PER_WEIGHT, Math.floor(MAX_RING_POINTS / Math.max(1, totalWeight))),
+      Math.min(POINTS_PER_WEIGHT, Math.floor(MAX_RING_POINTS / Math.max(1, total))),
     );
     for (const b of set.backends) {
       const n = perWeight * b.weight;

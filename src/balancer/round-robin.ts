@@ -1,4 +1,4 @@
-import type { Backend, BackendSet } from './backend';
+import { totalWeight, type Backend, type BackendSet } from './backend';
 import type { BackendFilter, PickContext } from './balancer';
 import { BackendSetStrategy } from './set-strategy';
 
@@ -51,10 +51,4 @@ export class RoundRobinBalancer extends BackendSetStrategy {
     cur[best]! -= total;
     return list[best];
   }
-}
-
-function totalWeight(list: readonly Backend[]): number {
-  let t = 0;
-  for (const b of list) t += b.weight;
-  return t;
 }
