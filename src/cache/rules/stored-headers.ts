@@ -1,4 +1,5 @@
-import { HeaderList, splitList } from '../../http/headers';
+import { HeaderList } from '../../http/headers';
+import { connectionOptions, HOP_BY_HOP } from '../../proxy/forwarding';
 import type { CacheControl } from './cache-control';
 
 /**
@@ -8,13 +9,8 @@ import type { CacheControl } from './cache-control';
  */
 
 const NEVER_STORED = new Set([
-  // Hop-by-hop (RFC 9110 7.6.1) and framing (RFC 9112 6).
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'transfer-encoding',
-  'upgrade',
+  // Hop-by-hop (RFC 9110 7.6.1, the proxy's own list) and framing (RFC 9112 6).
+  ...HOP_BY_HOP,
   'trailer',
   'content-length',
   // Recomputed per hit.
@@ -28,21 +24,13 @@ const NEVER_STORED = new Set([
 /** Fields a 304 never updates: the stored body's framing and encoding depend on them (3.2). */
 const NOT_UPDATED = new Set([...NEVER_STORED, 'content-encoding', 'content-range', 'content-type']);
 
-function connectionNamed(headers: HeaderList): Set<string> | null {
-  let out: Set<string> | null = null;
-  for (const v of headers.getAll('connection')) {
-    for (const t of splitList(v)) (out ??= new Set()).add(t.toLowerCase());
-  }
-  return out;
-}
-
 /**
  * The fields of a response as stored (RFC 9111 3.1): without hop-by-hop fields, fields the
  * Connection field names, framing, Age, and the fields a qualified `no-cache="..."` or
  * `private="..."` names (5.2.2.4 / 5.2.2.7: the rest may be stored and reused).
  */
 export function storedFields(headers: HeaderList, cc: CacheControl): HeaderList {
-  const conn = connectionNamed(headers);
+  const conn = connectionOptions(headers);
   const out = new HeaderList();
   const { names, lower, values } = headers;
   for (let i = 0; i < names.length; i++) {
@@ -61,7 +49,7 @@ export function storedFields(headers: HeaderList, cc: CacheControl): HeaderList 
  * all stored lines of that name, except fields never stored and fields the stored body depends on.
  */
 export function updateStoredFields(stored: HeaderList, notModified: HeaderList): HeaderList {
-  const conn = connectionNamed(notModified);
+  const conn = connectionOptions(notModified);
   const replaced = new Set<string>();
   const { names, lower, values } = notModified;
   for (let i = 0; i < names.length; i++) {
