@@ -1,5 +1,6 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import net from 'node:net';
+import { backendId } from '../balancer/backend';
 import { ProxyError } from '../errors';
 import {
   BodyDecoder,
@@ -112,7 +113,7 @@ export class ClientConnection implements BodySink {
 
   /** Opens a connection, failing with a ClientError (DNS, refused, timeout) the user can read. */
   static connect(host: string, port: number, timeoutMs: number): Promise<ClientConnection> {
-    const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const where = backendId(host, port);
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port });
       const timer = setTimeout(() => {

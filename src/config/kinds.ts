@@ -3,6 +3,7 @@
  * text of an env var or flag, and formats a value back to text that it reads again, so defaults
  * can be documented in the same spelling users write.
  */
+import { backendId } from '../balancer/backend';
 import {
   describe,
   isHostname,
@@ -123,8 +124,9 @@ export function oneOf<T extends string>(values: readonly T[]): Kind<T> {
   return { type: values.join(' | '), fromValue: parse, fromText: parse, format: (v) => v };
 }
 
+/** "host:port", IPv6 bracketed: the same canonical form as a backend's id. */
 export function formatHostPort(hp: { host: string; port: number }): string {
-  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+  return backendId(hp.host, hp.port);
 }
 
 /** A listen address: "host:port", "[::1]:8080", ":8080" or { host, port }. */
