@@ -128,6 +128,8 @@ class TracedRequest implements RequestObservation {
   private readonly serverContext: Context;
   private readonly recording: boolean;
   private readonly method: string;
+  /** The method is one semconv names as is (else spans say HTTP / _OTHER). */
+  private readonly knownMethod: boolean;
   private readonly target: string;
   private client: Span | null = null;
   private clientReused = false;
@@ -152,6 +154,7 @@ class TracedRequest implements RequestObservation {
     this.server = span;
     this.serverContext = trace.setSpan(parent, span);
     this.method = ev.method;
+    this.knownMethod = known;
     this.target = ev.upstreamTarget;
     const sc = span.spanContext();
     if (trace.isSpanContextValid(sc)) {
@@ -184,7 +187,7 @@ class TracedRequest implements RequestObservation {
   attemptStart(backend: Backend, reused: boolean): string | null {
     if (this.client !== null) this.endClient('attempt replaced');
     const owner = this.owner;
-    const known = KNOWN_METHODS.has(this.method);
+    const known = this.knownMethod;
     const span = owner.tracer.startSpan(
       known ? this.method : 'HTTP',
       { kind: SpanKind.CLIENT, startTime: nowHr() },
