@@ -5,6 +5,8 @@ import { cookieValue, hashKeyOf } from '../../src/balancer/hash-key';
 import { LeastRequestBalancer } from '../../src/balancer/least-request';
 import { RoundRobinBalancer } from '../../src/balancer/round-robin';
 import { HeaderList } from '../../src/http';
+// A seeded PRNG (mulberry32), so random strategies are tested deterministically.
+import { prng as seeded } from '../http/codec-helpers';
 
 const b = (port: number, weight = 1): Backend => makeBackend({ host: '127.0.0.1', port, weight });
 
@@ -15,18 +17,6 @@ function countPicks(pick: () => Backend | undefined, n: number): Map<number, num
     counts.set(p, (counts.get(p) ?? 0) + 1);
   }
   return counts;
-}
-
-/** A seeded PRNG (mulberry32), so random strategies are tested deterministically. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('smooth weighted round robin', () => {
