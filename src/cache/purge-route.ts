@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type * as http from 'node:http';
-import { sendJson, type AdminRoute } from '../observability/admin-server';
+import { adminPath, sendJson, type AdminRoute } from '../observability/admin-server';
 
 /**
  * What the purge route acts on: the cache of this process, or (a Promise) the caches of the
@@ -38,9 +38,7 @@ const PATH = '/cache/purge';
 export function cachePurgeRoute(cache: Purgeable, opts: PurgeRouteOptions): AdminRoute {
   return async (req, res) => {
     const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = q === -1 ? url : url.slice(0, q);
-    const isPost = req.method === 'POST' && pathname === PATH;
+    const isPost = req.method === 'POST' && adminPath(req) === PATH;
     const isPurge = req.method === 'PURGE';
     if (!isPost && !isPurge) return false;
     const expected = await configuredToken(opts);

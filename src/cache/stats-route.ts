@@ -1,4 +1,4 @@
-import { sendJson, type AdminRoute } from '../observability/admin-server';
+import { adminPath, sendJson, type AdminRoute } from '../observability/admin-server';
 
 /** Anything that reports cache counters (HttpCache.snapshot). */
 export interface CacheStatsSource {
@@ -12,7 +12,7 @@ export interface CacheStatsSource {
  */
 export function cacheStatsRoute(cache: CacheStatsSource): AdminRoute {
   return (req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/cache/stats') return false;
+    if (req.method !== 'GET' || adminPath(req) !== '/cache/stats') return false;
     sendJson(res, 200, cache.snapshot());
     return true;
   };

@@ -5,7 +5,7 @@ import { cachePurgeRoute } from '../cache/purge-route';
 import { reportStartupFailure } from '../cli-exit';
 import type { Config } from '../config/types';
 import { createDiscovery, KubernetesDiscovery } from '../discovery';
-import { AdminServer, sendJson } from '../observability/admin-server';
+import { AdminServer, adminPath, sendJson } from '../observability/admin-server';
 import { createLogger } from '../observability/logger';
 import { ProxyMetrics } from '../observability/metrics';
 import { metricsRoute } from '../observability/metrics-route';
@@ -68,7 +68,7 @@ export async function runPrimary(config: Config): Promise<number> {
     backends: () => mergeBackendViews(backendSet, config.strategy.name, []),
   });
   admin.addRoute(async (req, res) => {
-    if ((req.url ?? '').split('?')[0] !== '/backends' || req.method !== 'GET') return false;
+    if (adminPath(req) !== '/backends' || req.method !== 'GET') return false;
     const answers = await supervisor.ask({ op: 'status' }, STATUS_TIMEOUT_MS);
     sendJson(res, 200, mergeBackendViews(backendSet, config.strategy.name, answers));
     return true;

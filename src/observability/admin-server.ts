@@ -37,7 +37,7 @@ export class AdminServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
       for (const r of this.routes) if (await r(req, res)) return;
-      const path = (req.url ?? '/').split('?')[0];
+      const path = adminPath(req);
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return sendJson(res, 405, { error: 'method not allowed' });
       switch (path) {
@@ -73,6 +73,13 @@ export class AdminServer {
       this.server.closeAllConnections();
     });
   }
+}
+
+/** The path of an admin request, without its query: what every route matches on. */
+export function adminPath(req: http.IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }
 
 /** Answers with `body` as JSON (never cached); shared by every admin route. */

@@ -1,4 +1,4 @@
-import type { AdminRoute } from './admin-server';
+import { adminPath, type AdminRoute } from './admin-server';
 
 /** Anything that renders Prometheus text (ProxyMetrics). */
 export interface MetricsSource {
@@ -9,7 +9,7 @@ export interface MetricsSource {
 /** `GET /metrics` on the admin port: the Prometheus text exposition format. */
 export function metricsRoute(metrics: MetricsSource): AdminRoute {
   return async (req, res) => {
-    if ((req.url ?? '').split('?')[0] !== '/metrics') return false;
+    if (adminPath(req) !== '/metrics') return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 });
       res.end();
