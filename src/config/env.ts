@@ -3,6 +3,7 @@
  * variable, derived from its path (see envNameOf in schema.ts), parsed from text like a flag.
  */
 import type { ConfigProblem } from './errors';
+import type { Kind } from './kinds';
 import type { SourceResult } from './file';
 import type { Setting } from './origin';
 import {
@@ -36,29 +37,16 @@ const SERVICE_LINK =
 export function readEnv(env: NodeJS.ProcessEnv): SourceResult & { configFile?: string } {
   const settings: Setting[] = [];
   const problems: ConfigProblem[] = [];
-  for (const s of SHORTHANDS) {
-    // Read first, so the full name (RRPROXY_STRATEGY_NAME) wins when both are set.
-    const raw = env[s.env];
-    if (raw === undefined) continue;
-    const r = fieldOf(s.key)!.kind.fromText(raw);
-    if (r.ok) settings.push({ key: s.key, value: r.value, origin: { source: 'env', name: s.env } });
-    else
-      problems.push({ key: s.key, source: 'env', message: `${s.key} from ${s.env}: ${r.message}` });
-  }
-  for (const f of FIELDS) {
-    const raw = env[f.env];
-    if (raw === undefined) continue;
-    const r = f.kind.fromText(raw);
-    if (r.ok) {
-      settings.push({ key: f.key, value: r.value, origin: { source: 'env', name: f.env } });
-    } else {
-      problems.push({
-        key: f.key,
-        source: 'env',
-        message: `${f.key} from ${f.env}: ${r.message}`,
-      });
-    }
-  }
+  const read = (key: string, name: string, kind: Kind<unknown>): void => {
+    const raw = env[name];
+    if (raw === undefined) return;
+    const r = kind.fromText(raw);
+    if (r.ok) settings.push({ key, value: r.value, origin: { source: 'env', name } });
+    else problems.push({ key, source: 'env', message: `${key} from ${name}: ${r.message}` });
+  };
+  // Shorthands first, so the full name (RRPROXY_STRATEGY_NAME) wins when both are set.
+  for (const s of SHORTHANDS) read(s.key, s.env, fieldOf(s.key)!.kind);
+  for (const f of FIELDS) read(f.key, f.env, f.kind);
   // An unknown RRPROXY_* name is most likely a typo of ours when it is close to a known one;
   // anything else (service links, other tools' variables) is left alone.
   for (const name of Object.keys(env)) {
