@@ -324,21 +324,15 @@ export class HttpCache {
     switch (reuse) {
       case 'fresh':
         this.counters.hits++;
-        return {
-          kind: 'hit',
-          response:
-            (facts & CONDITIONAL) === 0
-              ? this.stored(entry, age, 'HIT')
-              : this.respond(entry, age, 'HIT', h),
-        };
+        return { kind: 'hit', response: this.reply(entry, age, 'HIT', h, facts) };
       case 'stale-ok':
         this.counters.stale++;
-        return { kind: 'hit', response: this.respond(entry, age, 'STALE', h) };
+        return { kind: 'hit', response: this.reply(entry, age, 'STALE', h, facts) };
       case 'stale-while-revalidate':
         if (this.backgroundFetch !== null) {
           this.counters.stale++;
           this.revalidateInBackground(req, key, entry);
-          return { kind: 'hit', response: this.respond(entry, age, 'STALE', h) };
+          return { kind: 'hit', response: this.reply(entry, age, 'STALE', h, facts) };
         }
         break;
       case 'revalidate':
@@ -444,6 +438,19 @@ export class HttpCache {
       };
     }
     return this.stored(entry, age, status);
+  }
+
+  /** respond(), skipping the condition fields' lookup when requestFacts found none. */
+  private reply(
+    entry: CacheEntry,
+    age: number,
+    status: CacheStatus,
+    request: HeaderList,
+    facts: number,
+  ): CachedResponse {
+    return (facts & CONDITIONAL) === 0
+      ? this.stored(entry, age, status)
+      : this.respond(entry, age, status, request);
   }
 
   /** The stored response itself (no condition to evaluate). */
