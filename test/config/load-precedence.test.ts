@@ -202,6 +202,19 @@ describe('environment mapping', () => {
     expect(err.message).toMatch(/log\.level from RRPROXY_LOG_LEVEL: .*'loud'.*'info'/);
   });
 
+  test('RRPROXY_STRATEGY is the shorthand of RRPROXY_STRATEGY_NAME, which wins over it', async () => {
+    expect((await loadConfig([], { RRPROXY_STRATEGY: 'least-request' })).strategy.name).toBe(
+      'least-request',
+    );
+    const both = await loadConfig([], {
+      RRPROXY_STRATEGY: 'least-request',
+      RRPROXY_STRATEGY_NAME: 'consistent-hash',
+    });
+    expect(both.strategy.name).toBe('consistent-hash');
+    const err = await configError([], { RRPROXY_STRATEGY: 'fastest' });
+    expect(err.message).toMatch(/strategy\.name from RRPROXY_STRATEGY: .*'fastest'/);
+  });
+
   test('empty values of typed variables are errors, not silently the default', async () => {
     const err = await configError([], { RRPROXY_LIMITS_MAX_TRIES: '' });
     expect(err.message).toMatch(/RRPROXY_LIMITS_MAX_TRIES/);
