@@ -31,10 +31,6 @@ export class Coalescer {
     return this.flights.has(key);
   }
 
-  get size(): number {
-    return this.flights.size;
-  }
-
   /** Starts a flight for `key`; the caller is its leader and must settle it. */
   lead(key: string): Flight {
     const f: Flight = { key, waiters: [], timer: null };
@@ -62,6 +58,4 @@ export class Coalescer {
     const waiters = f.waiters.splice(0);
     for (const w of waiters) w(outcome);
   }
-
-  static readonly GO = GO;
 }
