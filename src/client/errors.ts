@@ -51,6 +51,11 @@ export class ClientError extends Error {
   }
 }
 
+/** Any thrown value as a ClientError: itself when it is one, else a generic failure. */
+export function asClientError(err: unknown): ClientError {
+  return err instanceof ClientError ? err : new ClientError('RRC_ERR_FAILURE', String(err));
+}
+
 function errnoOf(err: unknown): { code: string; syscall: string } {
   if (typeof err !== 'object' || err === null) return { code: '', syscall: '' };
   const rec = err as { code?: unknown; syscall?: unknown };

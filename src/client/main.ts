@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from './args';
-import { ClientError } from './errors';
+import { asClientError } from './errors';
 import { helpText } from './help';
 import { runLoad } from './load';
 import { formatLoadReport } from './load-report';
@@ -36,7 +36,7 @@ export async function main(argv: readonly string[], io: ClientIo): Promise<numbe
       }
     }
   } catch (err) {
-    const ce = err instanceof ClientError ? err : new ClientError('RRC_ERR_FAILURE', String(err));
+    const ce = asClientError(err);
     writeForHuman(io.stderr, `rrproxy-client: ${ce.message}\n`);
     if (ce.code === 'RRC_ERR_USAGE') io.stderr.write('try rrproxy-client --help\n');
     return ce.exitCode;

@@ -5,7 +5,7 @@ import type { RequestOptions } from './args';
 import { bodyLength, loadRequestBody } from './body-source';
 import { ClientConnection, type BodyTarget, type RequestBody } from './connection';
 import { decoderEncoding, isTextual, looksLikeText, parseMediaType } from './content';
-import { ClientError } from './errors';
+import { asClientError, ClientError } from './errors';
 import { chooseFileName } from './filename';
 import {
   displayPath,
@@ -94,7 +94,7 @@ export class SingleRequestRunner {
     try {
       return await this.runHops();
     } catch (err) {
-      const ce = err instanceof ClientError ? err : new ClientError('RRC_ERR_FAILURE', String(err));
+      const ce = asClientError(err);
       writeForHuman(this.io.stderr, `rrproxy-client: ${ce.message}\n`);
       return ce.exitCode;
     } finally {
@@ -211,7 +211,7 @@ export class SingleRequestRunner {
       return result.head;
     } catch (err) {
       if (sink !== null) (sink as Sink).abort();
-      const ce = err instanceof ClientError ? err : new ClientError('RRC_ERR_FAILURE', String(err));
+      const ce = asClientError(err);
       this.log?.append({
         time,
         method,
