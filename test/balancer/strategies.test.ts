@@ -136,6 +136,8 @@ describe('consistent hashing', () => {
       })(),
       keys.length,
     );
+    // Every backend owns keys: without this, all keys on one backend would pass the share check.
+    expect([...share.keys()].sort()).toEqual([8081, 8082, 8083]);
     for (const n of share.values()) expect(n / keys.length).toBeGreaterThan(0.25);
   });
 
