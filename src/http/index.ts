@@ -5,3 +5,4 @@ export * from './head-parser';
 export * from './framing';
 export * from './body-decoder';
 export * from './serializer';
+export * from './hop-by-hop';

@@ -17,7 +17,7 @@ import {
 import type { ProxyError } from '../errors';
 import type { UpstreamConnection, UpstreamHandler } from '../upstream/connection';
 import type { PoolRegistry } from '../upstream/pool';
-import { connectionOptions, HOP_BY_HOP } from './forwarding';
+import { connectionOptions, HOP_BY_HOP } from '../http/hop-by-hop';
 import { rewritePath } from './request-target';
 
 /** Not copied from the original request: hop-by-hop, plus what this GET sets itself. */

@@ -1,3 +1,4 @@
+import { connectionOptions, HOP_BY_HOP } from '../http/hop-by-hop';
 import { listHasToken, splitList, HeaderList } from '../http/headers';
 
 /** Anything that can tell whether an address is a trusted proxy (a CIDR set). */
@@ -5,34 +6,10 @@ export interface AddressMatcher {
   has(ip: string): boolean;
 }
 
-/** Fields that describe one connection hop and are never forwarded (RFC 9110 7.6.1). */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'transfer-encoding',
-  'upgrade',
-]);
-
 /** Strips the "::ffff:" of an IPv4-mapped IPv6 address so logs and XFF show plain IPv4. */
 export function normalizePeerAddress(addr: string | undefined): string {
   if (addr === undefined) return '';
   return addr.startsWith('::ffff:') && addr.indexOf('.') !== -1 ? addr.slice(7) : addr;
-}
-
-/**
- * The names a message's Connection field(s) declare hop-by-hop, lower-cased, or null when there
- * is no Connection field (the common case: no allocation).
- */
-export function connectionOptions(headers: HeaderList): Set<string> | null {
-  let out: Set<string> | null = null;
-  const lower = headers.lower;
-  for (let i = 0; i < lower.length; i++) {
-    if (lower[i] !== 'connection') continue;
-    for (const t of splitList(headers.values[i]!)) (out ??= new Set()).add(t.toLowerCase());
-  }
-  return out;
 }
 
 /**

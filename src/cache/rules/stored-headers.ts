@@ -1,5 +1,5 @@
 import { HeaderList } from '../../http/headers';
-import { connectionOptions, HOP_BY_HOP } from '../../proxy/forwarding';
+import { connectionOptions, HOP_BY_HOP } from '../../http/hop-by-hop';
 import type { CacheControl } from './cache-control';
 
 /**
