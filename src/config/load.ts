@@ -15,9 +15,6 @@
  *                                process.exitCode = r.code; return; }
  *       start(r.config);
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import { parseCli, usage } from './cli';
 import { DEFAULT_CONFIG } from './defaults';
 import { readEnv } from './env';
@@ -25,6 +22,7 @@ import { CliExit, ConfigError, type ConfigProblem } from './errors';
 import { readConfigFile } from './file';
 import { formatHostPort } from './kinds';
 import { describeOrigin, type Origin, type Setting } from './origin';
+import { readPackageVersion } from './package-version';
 import { KUBERNETES_MODES, setPath } from './schema';
 import type { Config } from './types';
 
@@ -138,21 +136,8 @@ export function checkConfig(config: Config, origins: ReadonlyMap<string, Origin>
 
 let cachedVersion: string | undefined;
 
-/** The package version; package.json is two levels up from both src/config and dist/config. */
+/** The package version ('unknown' when package.json cannot be read), read once. */
 export function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg: unknown = JSON.parse(
-        readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
-      );
-      const v =
-        typeof pkg === 'object' && pkg !== null
-          ? (pkg as Record<string, unknown>).version
-          : undefined;
-      cachedVersion = typeof v === 'string' ? v : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
-  }
+  cachedVersion ??= readPackageVersion() ?? 'unknown';
   return cachedVersion;
 }
