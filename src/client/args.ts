@@ -1,3 +1,4 @@
+import { isToken } from '../http/chars';
 import { ClientError } from './errors';
 import { parseHeaderArg, parseMethod, type UserHeader } from './request';
 import type { Thresholds } from './stats';
@@ -335,8 +336,7 @@ export function parseArgs(argv: readonly string[]): Command {
     : DEFAULT_MAX_IMBALANCE;
   if (imbalance < 1) usage('--max-imbalance is a max/min ratio, at least 1');
   const backendHeader = values.get('backend-header') ?? DEFAULT_BACKEND_HEADER;
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(backendHeader))
-    usage(`invalid --backend-header '${backendHeader}'`);
+  if (!isToken(backendHeader)) usage(`invalid --backend-header '${backendHeader}'`);
   return {
     kind: 'load',
     options: {

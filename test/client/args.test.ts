@@ -201,6 +201,7 @@ describe('parseArgs: load mode', () => {
     [['load', 'u', '--max-error-rate', '2'], /between 0 and 1/],
     [['load', 'u', '--max-imbalance', '0.5'], /at least 1/],
     [['load', 'u', '-L'], /not available in load mode/],
+    [['load', 'u', '--backend-header', 'X Backend'], /invalid --backend-header 'X Backend'/],
     [['load'], /missing URL/],
   ])('usage error for %j', (argv, message) => {
     expect(usageError(...argv)).toMatch(message);
