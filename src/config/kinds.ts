@@ -4,6 +4,7 @@
  * can be documented in the same spelling users write.
  */
 import { backendId } from '../balancer/backend';
+import { isToken } from '../http/chars';
 import {
   describe,
   isHostname,
@@ -277,11 +278,9 @@ export function statusList(): Kind<number[]> {
   );
 }
 
-// RFC 9110 5.6.2: token = 1*tchar.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
+/** An HTTP token (RFC 9110 5.6.2: 1*tchar), as the codec reads one. */
 export function checkToken(s: string): string | undefined {
-  return TOKEN.test(s)
+  return isToken(s)
     ? undefined
     : `'${s}' is not an HTTP token (letters, digits and !#$%&'*+-.^_\`|~)`;
 }
