@@ -110,8 +110,9 @@ export function parseConfigText(text: string, file: string): SourceResult {
     const pos = positions.get(path);
     return pos === undefined ? `in ${file}` : `at line ${pos.line} of ${file}`;
   };
-  const problem = (path: string, message: string): void => {
-    const pos = positions.get(path);
+  /** A problem of `path`, placed at the line of `located` (an enclosing key when `path` has none). */
+  const problem = (path: string, message: string, located = path): void => {
+    const pos = positions.get(located);
     problems.push({
       key: path,
       source: 'file',
@@ -143,13 +144,7 @@ export function parseConfigText(text: string, file: string): SourceResult {
           // Point at the inner item when the kind says where ("backends[1].port").
           const inner = r.at === undefined ? key : `${key}${r.at}`;
           const located = positions.has(inner) ? inner : key;
-          const p = positions.get(located);
-          problems.push({
-            key: inner,
-            source: 'file',
-            ...(p === undefined ? {} : { line: p.line, column: p.column }),
-            message: `${inner} ${where(located)}: ${r.message}`,
-          });
+          problem(inner, `${inner} ${where(located)}: ${r.message}`, located);
         }
       } else if (!name.includes('.') && GROUPS.has(key)) {
         if (value === null) continue; // "timeouts:" with every child commented out
