@@ -6,7 +6,7 @@ import {
   BodyDecoder,
   DEFAULT_CODEC_LIMITS,
   HeadScanner,
-  listHasToken,
+  messagePersists,
   parseResponseHead,
   responseFraming,
   type BodyFraming,
@@ -315,12 +315,7 @@ export class ClientConnection implements BodySink {
     if (ex.settled) return;
     const head = ex.head!;
     const decoder = ex.decoder!;
-    // RFC 9112 9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with keep-alive.
-    const connection = head.headers.getAll('connection');
-    const persistent =
-      head.versionMinor === 1
-        ? !listHasToken(connection, 'close')
-        : listHasToken(connection, 'keep-alive');
+    const persistent = messagePersists(head.headers, head.versionMinor);
     const reusable =
       ex.keepAlive &&
       persistent &&

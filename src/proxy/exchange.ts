@@ -16,6 +16,7 @@ import {
   chunkHeader,
   lastChunk,
   lengthFraming,
+  messagePersists,
   serializeRequestHead,
   serializeResponseHead,
   type BodyFraming,
@@ -30,7 +31,6 @@ import type { ProxyContext } from './context';
 import {
   buildClientResponseHeaders,
   buildUpstreamRequestHeaders,
-  clientWantsKeepAlive,
   storedFieldLines,
   type UpstreamRequestParams,
 } from './forwarding';
@@ -130,7 +130,7 @@ export class Exchange implements UpstreamHandler {
     this.requestBodyDone =
       checked.framing.kind === 'none' ||
       (checked.framing.kind === 'length' && checked.framing.length === 0);
-    this.keepAlive = clientWantsKeepAlive(head.headers, head.versionMinor);
+    this.keepAlive = messagePersists(head.headers, head.versionMinor);
     this.forwarding = checked.forwarding;
     this.answerLocally = checked.answerLocally;
     this.upstreamPath = checked.path;

@@ -1,5 +1,5 @@
 import { connectionOptions, HOP_BY_HOP } from '../http/hop-by-hop';
-import { listHasToken, splitList, HeaderList } from '../http/headers';
+import { splitList, HeaderList } from '../http/headers';
 
 /** Anything that can tell whether an address is a trusted proxy (a CIDR set). */
 export interface AddressMatcher {
@@ -241,11 +241,4 @@ export function storedFieldLines(src: HeaderList, requestIdHeader: string): Stor
   r = { text, hasDate };
   storedLines.set(src, r);
   return r;
-}
-
-/** Whether the client asked to keep the connection (RFC 9112 9.3). */
-export function clientWantsKeepAlive(headers: HeaderList, versionMinor: 0 | 1): boolean {
-  const conn = headers.getAll('connection');
-  if (versionMinor === 1) return !listHasToken(conn, 'close');
-  return listHasToken(conn, 'keep-alive') && !listHasToken(conn, 'close');
 }

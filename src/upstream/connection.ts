@@ -11,7 +11,7 @@ import {
   type HeaderList,
   type ResponseHead,
 } from '../http';
-import { listHasToken } from '../http/headers';
+import { messagePersists } from '../http/hop-by-hop';
 import type { Backend } from '../balancer/backend';
 import { deadlines, type DeadlineTarget } from '../timing/deadlines';
 import { keepAliveTimeoutMs, pooledIdleMs } from './keep-alive';
@@ -249,7 +249,8 @@ export class UpstreamConnection implements DeadlineTarget {
           continue;
         }
         const framing = responseFraming(head, this.method);
-        this.keepAlive = upstreamKeepsAlive(head) && framing.kind !== 'close';
+        this.keepAlive =
+          messagePersists(head.headers, head.versionMinor) && framing.kind !== 'close';
         const advertised = keepAliveTimeoutMs(head.headers.get('keep-alive'));
         if (advertised >= 0) this.idleMs = pooledIdleMs(this.idleMs, advertised);
         this.decoder = new BodyDecoder(framing, this.limits, 'RRP_ERR_UPSTREAM_BAD_RESPONSE');
@@ -341,11 +342,4 @@ export class UpstreamConnection implements DeadlineTarget {
     this.destroy();
     h?.onUpstreamError(err, started);
   }
-}
-
-/** Whether the backend lets us keep the connection after this response (RFC 9112 9.3). */
-function upstreamKeepsAlive(head: ResponseHead): boolean {
-  const conn = head.headers.getAll('connection');
-  if (head.versionMinor === 1) return !listHasToken(conn, 'close');
-  return listHasToken(conn, 'keep-alive');
 }

@@ -1,9 +1,8 @@
 import { CidrSet } from '../../src/config/cidr';
-import { HeaderList } from '../../src/http';
+import { HeaderList, messagePersists } from '../../src/http';
 import {
   buildClientResponseHeaders,
   buildUpstreamRequestHeaders,
-  clientWantsKeepAlive,
   isValidRequestId,
   storedFieldLines,
   normalizePeerAddress,
@@ -227,12 +226,12 @@ test('request ids: bounded, safe characters', () => {
   expect(isValidRequestId('a\u00e9')).toBe(false);
 });
 
-test('client keep-alive per RFC 9112 9.3', () => {
-  expect(clientWantsKeepAlive(HeaderList.from([]), 1)).toBe(true);
-  expect(clientWantsKeepAlive(HeaderList.from([['Connection', 'Close']]), 1)).toBe(false);
-  expect(clientWantsKeepAlive(HeaderList.from([['Connection', 'foo, close']]), 1)).toBe(false);
-  expect(clientWantsKeepAlive(HeaderList.from([]), 0)).toBe(false);
-  expect(clientWantsKeepAlive(HeaderList.from([['Connection', 'keep-alive']]), 0)).toBe(true);
+test('persistence per RFC 9112 9.3 (requests and responses alike)', () => {
+  expect(messagePersists(HeaderList.from([]), 1)).toBe(true);
+  expect(messagePersists(HeaderList.from([['Connection', 'Close']]), 1)).toBe(false);
+  expect(messagePersists(HeaderList.from([['Connection', 'foo, close']]), 1)).toBe(false);
+  expect(messagePersists(HeaderList.from([]), 0)).toBe(false);
+  expect(messagePersists(HeaderList.from([['Connection', 'keep-alive']]), 0)).toBe(true);
 });
 
 test('stored field lines: the client-visible fields serialised once per stored list', () => {
@@ -252,4 +251,8 @@ test('stored field lines: the client-visible fields serialised once per stored l
   });
   expect(storedFieldLines(src, 'x-request-id')).toBe(r); // memoised by list identity
   expect(storedFieldLines(HeaderList.from([['Date', 'x']]), 'x-request-id').hasDate).toBe(true);
+});
+
+test('an HTTP/1.0 message saying both keep-alive and close does not persist', () => {
+  expect(messagePersists(HeaderList.from([['Connection', 'keep-alive, close']]), 0)).toBe(false);
 });
