@@ -1,5 +1,6 @@
 import { ProxyError } from '../errors';
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TCHAR } from './chars';
+import { lookupFieldName, type FieldNameMatch } from './field-names';
 import { HeaderList } from './headers';
 import type { CodecLimits } from './limits';
 import type { RequestHead, ResponseHead } from './message';
@@ -255,6 +256,9 @@ function parseVersion(buf: Buffer, i: number, end: number, isRequest: boolean): 
   return minor === 0 ? 0 : 1;
 }
 
+/** Scratch for lookupFieldName (parsing is synchronous, so one suffices). */
+const known: FieldNameMatch = { name: null, lower: '' };
+
 /**
  * Parses field lines in buf[pos, end) where `end` is just past the terminating empty line.
  * Shared by heads and chunked trailers. Strict per RFC 9112 5: no obs-fold, no whitespace before
@@ -277,14 +281,22 @@ export function parseFieldLines(buf: Buffer, pos: number, end: number, into: Hea
     }
     if (i === pos) bad('empty or invalid field name');
     if (i === le || buf[i] !== COLON) bad('invalid character in field name');
-    const name = latin1(buf, pos, i);
+    let name: string;
+    let lowerName: string;
+    if (lookupFieldName(buf, pos, i, known)) {
+      name = known.name ?? latin1(buf, pos, i);
+      lowerName = known.lower;
+    } else {
+      name = latin1(buf, pos, i);
+      lowerName = upper ? name.toLowerCase() : name;
+    }
     i++;
     while (i < le && ((c = buf[i]!) === SP || c === HTAB)) i++;
     let ve = le;
     while (ve > i && ((c = buf[ve - 1]!) === SP || c === HTAB)) ve--;
     for (let k = i; k < ve; k++)
       if (FIELD_VALUE[buf[k]!] !== 1) bad('invalid character in field value');
-    into.add(name, i === ve ? '' : latin1(buf, i, ve), upper ? name.toLowerCase() : name);
+    into.add(name, i === ve ? '' : latin1(buf, i, ve), lowerName);
     pos = lf + 1;
   }
 }

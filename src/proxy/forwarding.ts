@@ -184,7 +184,7 @@ export interface ClientResponseParams {
  * Whether a backend response field reaches the client: not hop-by-hop, not named by the response's
  * Connection (RFC 9110 7.6.1), not the request id field (ours replaces it).
  */
-function isClientResponseField(l: string, connOpts: Set<string> | null, ridLower: string): boolean {
+function isClientResponseField(l: string, connOpts: ReadonlySet<string> | null, ridLower: string): boolean {
   return l !== ridLower && !HOP_BY_HOP.has(l) && (connOpts === null || !connOpts.has(l));
 }
 
