@@ -2,20 +2,9 @@ import { ProxyError } from '../errors';
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TCHAR } from './chars';
 import { lookupFieldName, type FieldNameMatch } from './field-names';
 import { HeaderList } from './headers';
+import { latin1 } from './latin1';
 import type { CodecLimits } from './limits';
 import type { RequestHead, ResponseHead } from './message';
-
-/**
- * Buffer.prototype.latin1Slice: what toString('latin1', a, b) ends in, minus the argument
- * normalisation and dispatch that showed in profiles (several calls per header line).
- */
-const latin1Slice = (
-  Buffer.prototype as unknown as { latin1Slice: (this: Buffer, a: number, b: number) => string }
-).latin1Slice;
-
-function latin1(buf: Buffer, start: number, end: number): string {
-  return latin1Slice.call(buf, start, end);
-}
 
 /** Leading empty lines skipped before a request line (RFC 9112 2.2), at most this many bytes. */
 const MAX_LEADING_EMPTY_BYTES = 256;
@@ -264,12 +253,26 @@ const known: FieldNameMatch = { name: null, lower: '' };
  * Shared by heads and chunked trailers. Strict per RFC 9112 5: no obs-fold, no whitespace before
  * the colon, token names, no CTL (incl. NUL, bare CR) in values.
  */
-export function parseFieldLines(buf: Buffer, pos: number, end: number, into: HeaderList): void {
+export function parseFieldLines(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  into: HeaderList,
+  /** When given, receives each line's start (see RawFieldLines); returns false on a bare LF. */
+  starts: number[] | null = null,
+): boolean {
+  let crlf = true;
+  // One native slice for the whole section; names and values are substrings of it (V8 makes
+  // those in JIT code, where a latin1Slice per value costs a call into C++ each).
+  const text = latin1(buf, pos, end);
+  const base = pos;
   while (pos < end) {
     const lf = buf.indexOf(LF, pos);
     if (lf === -1 || lf >= end) bad('unterminated field line');
     const le = contentEnd(buf, pos, lf);
-    if (le === pos) return; // empty line: end of section
+    if (starts !== null) starts.push(pos);
+    if (le === pos) return crlf; // empty line: end of section
+    if (le === lf) crlf = false;
     const first = buf[pos];
     if (first === SP || first === HTAB) bad('obs-fold in field section');
     let i = pos;
@@ -284,10 +287,10 @@ export function parseFieldLines(buf: Buffer, pos: number, end: number, into: Hea
     let name: string;
     let lowerName: string;
     if (lookupFieldName(buf, pos, i, known)) {
-      name = known.name ?? latin1(buf, pos, i);
+      name = known.name ?? text.slice(pos - base, i - base);
       lowerName = known.lower;
     } else {
-      name = latin1(buf, pos, i);
+      name = text.slice(pos - base, i - base);
       lowerName = upper ? name.toLowerCase() : name;
     }
     i++;
@@ -296,9 +299,10 @@ export function parseFieldLines(buf: Buffer, pos: number, end: number, into: Hea
     while (ve > i && ((c = buf[ve - 1]!) === SP || c === HTAB)) ve--;
     for (let k = i; k < ve; k++)
       if (FIELD_VALUE[buf[k]!] !== 1) bad('invalid character in field value');
-    into.add(name, i === ve ? '' : latin1(buf, i, ve), lowerName);
+    into.add(name, i === ve ? '' : text.slice(i - base, ve - base), lowerName);
     pos = lf + 1;
   }
+  return crlf;
 }
 
 /** Parses a request head found by HeadScanner. */
@@ -352,6 +356,7 @@ export function parseResponseHead(
     reason = latin1(buf, i, le);
   }
   const headers = new HeaderList();
-  parseFieldLines(buf, lineLf + 1, end, headers);
-  return { versionMinor, status, reason, headers };
+  const starts: number[] = [];
+  const crlf = parseFieldLines(buf, lineLf + 1, end, headers, starts);
+  return { versionMinor, status, reason, headers, raw: crlf ? { buf, starts } : undefined };
 }

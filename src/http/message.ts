@@ -19,6 +19,19 @@ export interface ResponseHead {
   readonly status: number;
   readonly reason: string;
   readonly headers: HeaderList;
+  /** The field lines as received, when the parser saw them (see RawFieldLines). */
+  readonly raw?: RawFieldLines | undefined;
+}
+
+/**
+ * Where each field line of a parsed head lies in the received bytes, so a proxy can forward the
+ * lines it keeps without re-serialising them. Only recorded when every line ended in CRLF (a
+ * bare-LF line is re-serialised instead). `starts[i]` is where field i's line begins and
+ * `starts[headers.length]` is just past the last field line.
+ */
+export interface RawFieldLines {
+  readonly buf: Buffer;
+  readonly starts: readonly number[];
 }
 
 /** How a message body is delimited (RFC 9112 section 6). */

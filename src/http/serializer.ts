@@ -14,7 +14,8 @@ function fieldLines(headers: HeaderList): string {
   return s;
 }
 
-function framingLine(framing: BodyFraming): string {
+/** The framing field line for the message as sent ('' for none or close-delimited). */
+export function framingLine(framing: BodyFraming): string {
   switch (framing.kind) {
     case 'length':
       return 'Content-Length: ' + framing.length + '\r\n';
@@ -36,6 +37,17 @@ export function serializeRequestHead(
   );
 }
 
+/** "HTTP/1.1 200 OK\r\n"; an empty reason is replaced by the standard one. */
+export function statusLine(status: number, reason: string, versionMinor: 0 | 1 = 1): string {
+  return (
+    (versionMinor === 1 ? 'HTTP/1.1 ' : 'HTTP/1.0 ') +
+    status +
+    ' ' +
+    (reason || STATUS_TEXT[status] || '') +
+    '\r\n'
+  );
+}
+
 export function serializeResponseHead(
   status: number,
   reason: string,
@@ -44,14 +56,7 @@ export function serializeResponseHead(
   versionMinor: 0 | 1 = 1,
 ): string {
   return (
-    (versionMinor === 1 ? 'HTTP/1.1 ' : 'HTTP/1.0 ') +
-    status +
-    ' ' +
-    (reason || STATUS_TEXT[status] || '') +
-    '\r\n' +
-    fieldLines(headers) +
-    framingLine(framing) +
-    '\r\n'
+    statusLine(status, reason, versionMinor) + fieldLines(headers) + framingLine(framing) + '\r\n'
   );
 }
 

@@ -17,8 +17,10 @@ import {
   lastChunk,
   lengthFraming,
   messagePersists,
+  framingLine,
   serializeRequestHead,
   serializeResponseHead,
+  statusLine,
   type BodyFraming,
   HeaderList,
   type RequestHead,
@@ -31,6 +33,7 @@ import type { ProxyContext } from './context';
 import {
   buildClientResponseHeaders,
   buildUpstreamRequestHeaders,
+  clientResponseHeadBytes,
   storedFieldLines,
   type UpstreamRequestParams,
 } from './forwarding';
@@ -468,19 +471,31 @@ export class Exchange implements UpstreamHandler {
     if (!this.requestBodyDone) this.earlyResponse = true;
     const connection = this.connectionValue(out.kind === 'close');
     const keepCl = framing.kind === 'none' && (this.method === 'HEAD' || head.status === 304);
-    const headers = buildClientResponseHeaders(head.headers, {
+    const params = {
       upstreamMinor: head.versionMinor,
       viaName: ctx.config.headers.viaName,
       requestIdHeader: ctx.config.headers.requestIdHeader,
       requestId: this.requestId,
       keepContentLength: keepCl,
       date: httpDate(),
-    });
+    };
     const statusHeader = ctx.cache?.statusHeader;
-    if (t !== null && statusHeader) headers.add(statusHeader, t.cacheStatus);
-    if (connection !== null) headers.add('Connection', connection, 'connection');
+    const cacheStatus = t !== null && statusHeader ? t.cacheStatus : null;
     this.responseHeadSent = true;
     this.conn.beginResponse();
+    if (head.raw !== undefined) {
+      // The backend's lines as received: no per-field strings joined and encoded again.
+      let tail = '';
+      if (cacheStatus !== null) tail += statusHeader + ': ' + cacheStatus + '\r\n';
+      if (connection !== null) tail += 'Connection: ' + connection + '\r\n';
+      tail += framingLine(out) + '\r\n';
+      const line = statusLine(head.status, head.reason);
+      this.conn.write(clientResponseHeadBytes(head.headers, head.raw, params, line, tail));
+      return;
+    }
+    const headers = buildClientResponseHeaders(head.headers, params);
+    if (cacheStatus !== null) headers.add(statusHeader!, cacheStatus);
+    if (connection !== null) headers.add('Connection', connection, 'connection');
     this.conn.write(serializeResponseHead(head.status, head.reason, headers, out, 1));
   }
 

@@ -1,5 +1,7 @@
 import { connectionOptions, HOP_BY_HOP } from '../http/hop-by-hop';
 import { splitList, HeaderList } from '../http/headers';
+import { writeLatin1 } from '../http/latin1';
+import type { RawFieldLines } from '../http/message';
 
 /** Anything that can tell whether an address is a trusted proxy (a CIDR set). */
 export interface AddressMatcher {
@@ -184,8 +186,37 @@ export interface ClientResponseParams {
  * Whether a backend response field reaches the client: not hop-by-hop, not named by the response's
  * Connection (RFC 9110 7.6.1), not the request id field (ours replaces it).
  */
-function isClientResponseField(l: string, connOpts: ReadonlySet<string> | null, ridLower: string): boolean {
+function isClientResponseField(
+  l: string,
+  connOpts: ReadonlySet<string> | null,
+  ridLower: string,
+): boolean {
   return l !== ridLower && !HOP_BY_HOP.has(l) && (connOpts === null || !connOpts.has(l));
+}
+
+function reachesClient(
+  l: string,
+  connOpts: ReadonlySet<string> | null,
+  p: ClientResponseParams,
+): boolean {
+  return l === 'content-length'
+    ? p.keepContentLength
+    : isClientResponseField(l, connOpts, p.requestIdHeader);
+}
+
+/** Via, then the request id: the fields we add to every response after the backend's. */
+function viaAndRequestId(p: ClientResponseParams): string {
+  const rid = p.requestIdHeader;
+  return (
+    'Via: ' +
+    (p.upstreamMinor === 1 ? '1.1 ' : '1.0 ') +
+    p.viaName +
+    '\r\n' +
+    (rid === 'x-request-id' ? 'X-Request-Id' : rid) +
+    ': ' +
+    p.requestId +
+    '\r\n'
+  );
 }
 
 /** Builds the field list sent to the client: hop-by-hop stripped, Date ensured, Via, request id. */
@@ -197,17 +228,57 @@ export function buildClientResponseHeaders(src: HeaderList, p: ClientResponsePar
   const { names, lower, values } = src;
   for (let i = 0; i < names.length; i++) {
     const l = lower[i]!;
-    if (
-      l === 'content-length' ? !p.keepContentLength : !isClientResponseField(l, connOpts, ridLower)
-    ) {
-      continue;
-    }
+    if (!reachesClient(l, connOpts, p)) continue;
     if (l === 'date') hasDate = true;
     out.add(names[i]!, values[i]!, l);
   }
   if (!hasDate) out.add('Date', p.date, 'date');
   out.add('Via', (p.upstreamMinor === 1 ? '1.1 ' : '1.0 ') + p.viaName, 'via');
   out.add(ridLower === 'x-request-id' ? 'X-Request-Id' : ridLower, p.requestId, ridLower);
+  return out;
+}
+
+/** Scratch for clientResponseHeadBytes: [start, end) of each run of consecutive kept lines. */
+const runs: number[] = [];
+
+/**
+ * The client's response head as bytes, without re-serialising the backend's fields: the lines
+ * buildClientResponseHeaders would keep are copied as received (consecutive ones in one copy)
+ * between our status line and our fields, in the same order that function gives. `tail` is what
+ * follows Via and the request id, up to and including the empty line.
+ */
+export function clientResponseHeadBytes(
+  headers: HeaderList,
+  raw: RawFieldLines,
+  p: ClientResponseParams,
+  statusLine: string,
+  tail: string,
+): Buffer {
+  const connOpts = connectionOptions(headers);
+  const { lower } = headers;
+  const starts = raw.starts;
+  let hasDate = false;
+  let n = 0;
+  let bytes = 0;
+  for (let i = 0; i < lower.length; i++) {
+    const l = lower[i]!;
+    if (!reachesClient(l, connOpts, p)) continue;
+    if (l === 'date') hasDate = true;
+    const s = starts[i]!;
+    const e = starts[i + 1]!;
+    bytes += e - s;
+    if (n !== 0 && runs[n - 1] === s) runs[n - 1] = e;
+    else {
+      runs[n++] = s;
+      runs[n++] = e;
+    }
+  }
+  const ours = (hasDate ? '' : 'Date: ' + p.date + '\r\n') + viaAndRequestId(p) + tail;
+  const out = Buffer.allocUnsafe(statusLine.length + bytes + ours.length);
+  let o = writeLatin1(out, statusLine, 0);
+  const buf = raw.buf;
+  for (let k = 0; k < n; k += 2) o += buf.copy(out, o, runs[k]!, runs[k + 1]!);
+  writeLatin1(out, ours, o);
   return out;
 }
 

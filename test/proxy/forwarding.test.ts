@@ -1,8 +1,15 @@
 import { CidrSet } from '../../src/config/cidr';
-import { HeaderList, messagePersists } from '../../src/http';
+import {
+  HeaderList,
+  messagePersists,
+  parseResponseHead,
+  statusLine,
+  type ResponseHead,
+} from '../../src/http';
 import {
   buildClientResponseHeaders,
   buildUpstreamRequestHeaders,
+  clientResponseHeadBytes,
   isValidRequestId,
   storedFieldLines,
   normalizePeerAddress,
@@ -181,6 +188,77 @@ describe('buildClientResponseHeaders', () => {
     const h = buildClientResponseHeaders(src, { ...p, keepContentLength: true });
     expect(h.getAll('date')).toEqual(['Thu, 01 Jan 2026 00:00:00 GMT']);
     expect(h.get('content-length')).toBe('42');
+  });
+});
+
+describe('clientResponseHeadBytes (the backend lines copied as received)', () => {
+  const p = {
+    upstreamMinor: 1 as const,
+    viaName: 'rrproxy',
+    requestIdHeader: 'x-request-id',
+    requestId: 'rid-9',
+    keepContentLength: false,
+    date: 'Fri, 27 Nov 2026 00:00:00 GMT',
+  };
+  const TAIL = 'Content-Length: 3\r\n\r\n';
+
+  function parsed(fields: string): ResponseHead {
+    const raw = Buffer.from('HTTP/1.1 200 OK\r\n' + fields + '\r\n', 'latin1');
+    const lf = raw.indexOf('\n');
+    return parseResponseHead(raw, 0, lf, raw.length);
+  }
+
+  /** The bytes the re-serialising path writes for the same head and our same extra fields. */
+  function viaStrings(head: ResponseHead, params: typeof p): string {
+    const h = buildClientResponseHeaders(head.headers, params);
+    return statusLine(head.status, head.reason) + fieldLinesOf(h) + TAIL;
+  }
+
+  function fieldLinesOf(h: HeaderList): string {
+    return h.names.map((n, i) => n + ': ' + h.values[i] + '\r\n').join('');
+  }
+
+  test.each([
+    [
+      'nginx-like',
+      'Server: nginx\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Type: text/html\r\nContent-Length: 3\r\nConnection: keep-alive\r\nETag: "x"\r\n',
+    ],
+    [
+      'hop-by-hop and Connection-named lines',
+      'Set-Cookie: a=1\r\nConnection: close, X-Internal\r\nX-Internal: x\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\nSet-Cookie: b=2\r\n',
+    ],
+    ['no Date: ours is added', 'X-A: 1\r\n'],
+    ['the backend request id is replaced', 'X-Request-Id: theirs\r\nX-B: 2\r\n'],
+    ['no fields at all', ''],
+  ])('%s: same bytes as the re-serialising path', (_name, fields) => {
+    const head = parsed(fields);
+    expect(head.raw).toBeDefined();
+    for (const params of [p, { ...p, keepContentLength: true }]) {
+      const bytes = clientResponseHeadBytes(
+        head.headers,
+        head.raw!,
+        params,
+        statusLine(200, 'OK'),
+        TAIL,
+      );
+      expect(bytes.toString('latin1')).toBe(viaStrings(head, params));
+    }
+  });
+
+  test('lines go out as received (OWS and case kept), dropped lines leave no trace', () => {
+    const head = parsed('x-odd:  v  \r\nConnection: close\r\nServer:nginx\r\n');
+    const out = clientResponseHeadBytes(head.headers, head.raw!, p, statusLine(200, ''), TAIL);
+    expect(out.toString('latin1')).toBe(
+      'HTTP/1.1 200 OK\r\nx-odd:  v  \r\nServer:nginx\r\nDate: ' +
+        p.date +
+        '\r\nVia: 1.1 rrproxy\r\nX-Request-Id: rid-9\r\n' +
+        TAIL,
+    );
+  });
+
+  test('a head with a bare-LF field line has no raw lines (it is re-serialised)', () => {
+    expect(parsed('X-A: 1\nX-B: 2\r\n').raw).toBeUndefined();
+    expect(parsed('X-A: 1\r\nX-B: 2\r\n').raw?.starts.length).toBe(3);
   });
 });
 
