@@ -67,13 +67,13 @@ export class AccessLog {
       '"' +
       this.prefix +
       ',"reqId":' +
-      JSON.stringify(r.reqId) +
+      jsonString(r.reqId) +
       ',"client":' +
-      JSON.stringify(r.client) +
+      jsonString(r.client) +
       ',"method":' +
-      JSON.stringify(r.method) +
+      jsonString(r.method) +
       ',"path":' +
-      JSON.stringify(r.path) +
+      jsonString(r.path) +
       ',"status":' +
       r.status +
       ',"bytesIn":' +
@@ -83,7 +83,7 @@ export class AccessLog {
       ',"durationMs":' +
       r.durationMs +
       ',"upstream":' +
-      (r.upstream === null ? 'null' : JSON.stringify(r.upstream)) +
+      (r.upstream === null ? 'null' : jsonString(r.upstream)) +
       ',"upstreamMs":' +
       (r.upstreamMs === null ? 'null' : r.upstreamMs) +
       ',"attempts":' +
@@ -96,6 +96,18 @@ export class AccessLog {
     if (r.spanId !== undefined) line += ',"spanId":"' + r.spanId + '"';
     s.write(line + ',"msg":"request"}\n');
   }
+}
+
+/**
+ * JSON.stringify for a string, without the call for the usual case: printable ASCII with no
+ * quote or backslash (ids, addresses, methods, most paths) needs no escaping.
+ */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
 }
 
 let isoMs = 0;

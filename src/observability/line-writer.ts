@@ -1,7 +1,10 @@
 import { writeSync } from 'node:fs';
 
 /** Writes of at most this many bytes to a pipe are atomic (POSIX PIPE_BUF on Linux). */
-const PIPE_BUF = 4096;
+export const PIPE_BUF = 4096;
+
+/** A batch reaching this size is written at once rather than at the end of the turn. */
+const MAX_BATCH = 65536;
 
 /**
  * The stdout sink of every log line (pino's and the access log's). Lines written during one
@@ -20,6 +23,13 @@ export class LineWriter {
 
   constructor(
     private readonly fd: number,
+    /**
+     * Largest single write. PIPE_BUF when several processes share the fd (--workers): such writes
+     * to a pipe are atomic, so their lines never interleave. A process alone writes its whole
+     * batch at once: with 4 KiB writes (each waking the reader) the access log cost about twice
+     * as much CPU per 1 KiB request.
+     */
+    private readonly pieceBytes = MAX_BATCH,
     private readonly maxPending = 8 * 1024 * 1024,
   ) {
     this.flushBound = () => this.flush();
@@ -28,7 +38,7 @@ export class LineWriter {
   /** Stream-like: pino calls this with whole lines. */
   write(text: string): boolean {
     this.pending += text;
-    if (this.pending.length >= 65536) this.flush();
+    if (this.pending.length >= MAX_BATCH) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushBound);
@@ -43,11 +53,10 @@ export class LineWriter {
     let buf = Buffer.from(this.pending, 'utf8');
     this.pending = '';
     while (buf.length > 0) {
-      // Pieces of at most PIPE_BUF ending at a line end: writes that size to a pipe are atomic,
-      // so lines from several processes sharing stdout (--workers) never interleave.
+      // Pieces of at most pieceBytes ending at a line end (see the constructor).
       let end = buf.length;
-      if (end > PIPE_BUF) {
-        const nl = buf.lastIndexOf(0x0a, PIPE_BUF - 1);
+      if (end > this.pieceBytes) {
+        const nl = buf.lastIndexOf(0x0a, this.pieceBytes - 1);
         end = nl === -1 ? buf.indexOf(0x0a) + 1 || buf.length : nl + 1;
       }
       let n: number;

@@ -1,6 +1,7 @@
+import cluster from 'node:cluster';
 import pino from 'pino';
 import type { LogConfig } from '../config/types';
-import { LineWriter } from './line-writer';
+import { LineWriter, PIPE_BUF } from './line-writer';
 
 export type Logger = pino.Logger;
 
@@ -42,7 +43,8 @@ export function createLogger(cfg: LogConfig): Logger {
       }),
     );
   }
-  const dest = new LineWriter(1);
+  // Workers share stdout with each other: their writes must stay atomic (PIPE_BUF pieces).
+  const dest = new LineWriter(1, cluster.isWorker ? PIPE_BUF : undefined);
   const logger = pino(options, dest);
   process.once('exit', () => dest.flush());
   return logger;

@@ -49,3 +49,18 @@ test('off when disabled or when the level hides info', () => {
   logger.level = 'warn';
   expect(AccessLog.create(logger, true, false)).toBeNull();
 });
+
+test('strings that need escaping (controls, non-ASCII, quotes) and plain ones both round-trip', () => {
+  const { logger, lines } = capture();
+  const log = AccessLog.create(logger, true, false)!;
+  for (const path of ['/plain', '/tab\there', '/caf\u00e9', '/q"\\', '/\u0001\u007f']) {
+    log.write({ ...rec, path, reqId: 'plain-id' });
+  }
+  expect(lines.map((l) => JSON.parse(l).path)).toEqual([
+    '/plain',
+    '/tab\there',
+    '/caf\u00e9',
+    '/q"\\',
+    '/\u0001\u007f',
+  ]);
+});

@@ -1,10 +1,17 @@
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LineWriter } from '../../src/observability/line-writer';
+import { LineWriter, PIPE_BUF } from '../../src/observability/line-writer';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function tempFd(): { fd: number; path: string } {
-  const path = join(mkdtempSync(join(tmpdir(), 'rrp-lw-')), 'out.log');
+  const dir = mkdtempSync(join(tmpdir(), 'rrp-lw-'));
+  dirs.push(dir);
+  const path = join(dir, 'out.log');
   return { fd: openSync(path, 'w'), path };
 }
 
@@ -19,9 +26,12 @@ test('lines written in one turn leave together, at the end of the turn', async (
   closeSync(fd);
 });
 
-test('a large batch is written whole, in order, multi-byte text intact', () => {
+test.each([
+  ['whole', undefined],
+  ['in PIPE_BUF pieces (--workers)', PIPE_BUF],
+])('a large batch is written %s, in order, multi-byte text intact', (_how, pieceBytes) => {
   const { fd, path } = tempFd();
-  const w = new LineWriter(fd);
+  const w = new LineWriter(fd, pieceBytes);
   const lines: string[] = [];
   for (let i = 0; i < 3000; i++) lines.push(`{"i":${i},"s":"é${'x'.repeat(i % 50)}"}\n`);
   for (const l of lines) w.write(l);
