@@ -44,11 +44,35 @@ export const PEERS = {
         traceConfig(ctx, 0.01),
       ]),
   },
+  'rrproxy-trace-2w': {
+    kinds: ['miss'],
+    only: ['1k-c50', '100k-c50'],
+    cpus: 'all',
+    needs: '--workers and tracing (issues 9, 5)',
+    about: 'rrproxy-trace with --workers 2 on both cpus: a proxy-bound load, to see 1 -> 2 workers',
+    start: (ctx) =>
+      startRrproxy(ctx, 'rrproxy-trace-2w', [
+        '--log-level',
+        'warn',
+        '--workers',
+        '2',
+        '--config',
+        traceConfig(ctx, 1),
+      ]),
+  },
   'rrproxy-cache': {
     kinds: ['cache'],
     needs: 'the cache (issue 3)',
     about: 'rrproxy --cache (in-memory cache, default 64 MiB)',
     start: (ctx) => startRrproxy(ctx, 'rrproxy-cache', ['--log-level', 'warn', '--cache']),
+  },
+  'rrproxy-cache-2w': {
+    kinds: ['cache'],
+    cpus: 'all',
+    needs: '--workers (issue 9)',
+    about: 'rrproxy --cache --workers 2 on both cpus (a cache per worker)',
+    start: (ctx) =>
+      startRrproxy(ctx, 'rrproxy-cache-2w', ['--log-level', 'warn', '--cache', '--workers', '2']),
   },
   'rrproxy-2w': {
     kinds: ['miss'],
