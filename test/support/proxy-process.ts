@@ -100,8 +100,11 @@ async function startProxyOnce(opts: ProxyOptions): Promise<ProxyProcess> {
     );
   }
   const listenHost = opts.listenHost ?? '127.0.0.1';
-  const [port] = await freePorts(1, listenHost);
+  // Probed one after the other, two free ports can be the same one (the first probe has let
+  // it go): the proxy would then refuse the overlap at startup.
   const [adminPort] = await freePorts(1);
+  let port = adminPort;
+  while (port === adminPort) port = (await freePorts(1, listenHost))[0];
   const listen = listenHost.includes(':') ? `[${listenHost}]:${port}` : `${listenHost}:${port}`;
   const args = [PROXY_MAIN, '--listen', listen, '--admin', `127.0.0.1:${adminPort}`];
   for (const b of opts.backends) args.push('--backend', b);
