@@ -89,7 +89,10 @@ class BackgroundRevalidation implements UpstreamHandler {
 
   beginOutputBatch(): void {}
 
-  endOutputBatch(): void {}
+  /** Nothing goes to a client: the read buffer is never held (the collector copies). */
+  endOutputBatch(): boolean {
+    return false;
+  }
 
   onResponseHead(head: ResponseHead, _framing: BodyFraming): void {
     const action = this.ticket.onResponseHead(head.status, head.reason, head.headers);

@@ -271,10 +271,17 @@ export class ClientConnection implements BodySink, DeadlineTarget {
     this.socket.cork();
   }
 
-  endBatch(): void {
-    if (!this.batching) return;
-    this.batching = false;
-    this.socket.uncork();
+  /**
+   * Ends a batch; returns true when bytes written so far are still queued in the socket (the
+   * kernel took only part of them): memory they were written from must then stay untouched.
+   */
+  endBatch(): boolean {
+    const s = this.socket;
+    if (this.batching) {
+      this.batching = false;
+      s.uncork();
+    }
+    return s.writableLength !== 0;
   }
 
   /** The response head is going out: from now on a stalled client is bounded by clientSend. */

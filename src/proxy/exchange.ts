@@ -401,8 +401,8 @@ export class Exchange implements UpstreamHandler {
     this.conn.beginBatch();
   }
 
-  endOutputBatch(): void {
-    this.conn.endBatch();
+  endOutputBatch(): boolean {
+    return this.conn.endBatch();
   }
 
   onUpstreamDrain(): void {

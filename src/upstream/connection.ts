@@ -28,11 +28,19 @@ export interface UpstreamHandler extends BodySink {
   onUpstreamDrain(): void;
   /**
    * Brackets the processing of one read from the backend, so that everything it produces for
-   * the client (head, chunk framing, data) leaves in one writev.
+   * the client (head, chunk framing, data) leaves in one writev. Body data handed to the sink
+   * lies in the connection's read buffer: endOutputBatch returns true when some of it may still
+   * be queued for the client (see onRead).
    */
   beginOutputBatch(): void;
-  endOutputBatch(): void;
+  endOutputBatch(): boolean;
 }
+
+/**
+ * Bytes per read from a backend (Node's own reads are 64 KiB too), into a buffer the connection
+ * keeps: reading through `onread` skips an ArrayBuffer per read and the Readable machinery.
+ */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /** Where a connection goes back to when its exchange is done. */
 export interface ConnectionOwner {
@@ -68,6 +76,9 @@ export class UpstreamConnection implements DeadlineTarget {
   private responseStarted = false;
   private keepAlive = true;
   private pausedForClient = false;
+  /** Where the next read goes; replaced when a client still holds bytes of it (see onRead). */
+  private readBuf = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  private lent = false;
   /** Between attach and finish/destroy: counted active by the owner. */
   private inUse = false;
   /** DeadlineTarget: when the current timeout fires (performance.now()), 0 for none. */
@@ -87,11 +98,15 @@ export class UpstreamConnection implements DeadlineTarget {
   ) {
     this.idleMs = idleMs;
     this.scanner = new HeadScanner(limits, false);
-    const socket = (this.socket = net.connect({ host: backend.host, port: backend.port }));
+    const socket = (this.socket = net.connect({
+      host: backend.host,
+      port: backend.port,
+      // net asks for the buffer of the next read after each callback (Node 20 and 24).
+      onread: { buffer: this.nextReadBuffer.bind(this), callback: this.onRead.bind(this) },
+    }));
     socket.setNoDelay(true);
     this.setTimer(connectTimeoutMs, 'RRP_ERR_UPSTREAM_CONNECT');
     socket.on('connect', this.onConnect.bind(this));
-    socket.on('data', this.onData.bind(this));
     socket.on('end', this.onEnd.bind(this));
     socket.on('error', this.onError.bind(this));
     socket.on('close', this.onClose.bind(this));
@@ -203,18 +218,36 @@ export class UpstreamConnection implements DeadlineTarget {
     this.handler?.onUpstreamDrain();
   }
 
-  private onData(chunk: Buffer): void {
+  /**
+   * The buffer for the next read: the same one again, unless the client still has bytes of it
+   * queued (a partial write keeps pointers into it until it completes); that one is left to the
+   * write and the garbage collector, and reads go on into a new one.
+   */
+  private nextReadBuffer(): Buffer {
+    if (this.lent) {
+      this.lent = false;
+      this.readBuf = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+    }
+    return this.readBuf;
+  }
+
+  /**
+   * One read into the connection's buffer (net's `onread`). Nothing of it is kept past this call
+   * except what the client socket still has queued (see nextReadBuffer): the head's strings and
+   * the cache's collector copy.
+   */
+  private onRead(nread: number, buf: Uint8Array): boolean {
     const h = this.handler;
     if (h === null) {
       // Bytes with no request outstanding: the framing is in doubt, never reuse.
       this.destroy();
-      return;
+      return true;
     }
     this.responseStarted = true;
     if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
     h.beginOutputBatch();
     try {
-      this.consume(chunk, h);
+      this.consume((buf as Buffer).subarray(0, nread), h);
     } catch (err) {
       const e =
         err instanceof ProxyError
@@ -224,8 +257,9 @@ export class UpstreamConnection implements DeadlineTarget {
           : new ProxyError('RRP_ERR_UPSTREAM_BAD_RESPONSE', String(err));
       this.fail(e);
     } finally {
-      h.endOutputBatch();
+      if (h.endOutputBatch()) this.lent = true;
     }
+    return true;
   }
 
   private consume(chunk: Buffer, h: UpstreamHandler): void {
