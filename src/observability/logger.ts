@@ -18,8 +18,8 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * The process logger: JSON lines on stdout (read with `kubectl logs`), batched per event-loop
- * turn by LineWriter so the access log stays cheap on the hot path, and flushed at exit.
+ * The process logger: JSON lines on stdout (read with `kubectl logs`), batched for up to 10 ms
+ * by LineWriter so the access log stays cheap on the hot path, and flushed at exit.
  */
 export function createLogger(cfg: LogConfig): Logger {
   const options: pino.LoggerOptions = {

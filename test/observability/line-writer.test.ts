@@ -1,7 +1,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LineWriter, PIPE_BUF } from '../../src/observability/line-writer';
+import { FLUSH_DELAY_MS, LineWriter, PIPE_BUF } from '../../src/observability/line-writer';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -15,13 +15,14 @@ function tempFd(): { fd: number; path: string } {
   return { fd: openSync(path, 'w'), path };
 }
 
-test('lines written in one turn leave together, at the end of the turn', async () => {
+test('lines leave together, FLUSH_DELAY_MS after the first', async () => {
   const { fd, path } = tempFd();
   const w = new LineWriter(fd);
   w.write('{"a":1}\n');
   w.write('{"b":2}\n');
-  expect(readFileSync(path, 'utf8')).toBe(''); // not yet: batched
   await new Promise((r) => setImmediate(r));
+  expect(readFileSync(path, 'utf8')).toBe(''); // not yet: batched past the turn
+  await new Promise((r) => setTimeout(r, FLUSH_DELAY_MS + 20));
   expect(readFileSync(path, 'utf8')).toBe('{"a":1}\n{"b":2}\n');
   closeSync(fd);
 });
