@@ -5,7 +5,7 @@ import { httpDate } from '../http/date';
 import { deadlines, type DeadlineTarget } from '../timing/deadlines';
 import type { ConnectionInfo, ProxyContext } from './context';
 import { Exchange } from './exchange';
-import { normalizePeerAddress } from './forwarding';
+import { normalizePeerAddress, requestIdFieldName } from './forwarding';
 
 /** Any byte stream a client speaks HTTP/1.1 over: a TCP socket today, TLS or PROXY-wrapped later. */
 export type ClientTransport = Duplex & {
@@ -300,7 +300,7 @@ export class ClientConnection implements BodySink, DeadlineTarget {
       head += 'Retry-After: 1\r\n';
     }
     if (requestId !== null)
-      head += `${this.ctx.config.headers.requestIdHeader === 'x-request-id' ? 'X-Request-Id' : this.ctx.config.headers.requestIdHeader}: ${requestId}\r\n`;
+      head += `${requestIdFieldName(this.ctx.config.headers.requestIdHeader)}: ${requestId}\r\n`;
     if (!keepAlive) head += 'Connection: close\r\n';
     this.write(head + '\r\n' + body);
   }

@@ -8,7 +8,7 @@ import {
   type CachedResponse,
   type CacheTicket,
 } from '../cache/http-cache';
-import { ProxyError, STATUS_TEXT, type ErrorCode } from '../errors';
+import { ProxyError, type ErrorCode } from '../errors';
 import {
   CHUNKED,
   CLOSE_DELIMITED,
@@ -34,7 +34,9 @@ import {
   buildClientResponseHeaders,
   buildUpstreamRequestHeaders,
   clientResponseHeadBytes,
+  requestIdFieldName,
   storedFieldLines,
+  viaEntry,
   type UpstreamRequestParams,
 } from './forwarding';
 import type { RequestObservation } from './observer';
@@ -718,19 +720,13 @@ export class Exchange implements UpstreamHandler {
     // The stored fields are serialised once per entry; per hit only the dynamic lines are added,
     // in the order buildClientResponseHeaders + the serializer would write them.
     const stored = storedFieldLines(r.headers, hdr.requestIdHeader);
-    let head =
-      'HTTP/1.1 ' +
-      r.status +
-      ' ' +
-      (r.reason || STATUS_TEXT[r.status] || '') +
-      '\r\n' +
-      stored.text;
+    let head = statusLine(r.status, r.reason) + stored.text;
     if (!stored.hasDate) head += 'Date: ' + httpDate() + '\r\n';
     head +=
-      'Via: 1.1 ' +
-      hdr.viaName +
+      'Via: ' +
+      viaEntry(1, hdr.viaName) +
       '\r\n' +
-      (hdr.requestIdHeader === 'x-request-id' ? 'X-Request-Id' : hdr.requestIdHeader) +
+      requestIdFieldName(hdr.requestIdHeader) +
       ': ' +
       this.requestId +
       '\r\nAge: ' +

@@ -92,6 +92,16 @@ export function isValidRequestId(v: string): boolean {
   return true;
 }
 
+/** The request id field as sent: `X-Request-Id` for the default name, else the configured one. */
+export function requestIdFieldName(lowerName: string): string {
+  return lowerName === 'x-request-id' ? 'X-Request-Id' : lowerName;
+}
+
+/** Our Via entry (RFC 9110 7.6.3): the protocol version we received, then our name. */
+export function viaEntry(versionMinor: 0 | 1, viaName: string): string {
+  return (versionMinor === 1 ? '1.1 ' : '1.0 ') + viaName;
+}
+
 export interface UpstreamRequestParams {
   /** Peer address of the client connection (normalized). */
   peer: string;
@@ -166,8 +176,8 @@ export function buildUpstreamRequestHeaders(src: HeaderList, p: UpstreamRequestP
   out.add('X-Forwarded-Proto', xfProto ?? p.proto, 'x-forwarded-proto');
   const fwdHost = xfHost ?? p.clientHost;
   if (fwdHost !== null) out.add('X-Forwarded-Host', fwdHost, 'x-forwarded-host');
-  out.add('Via', (p.versionMinor === 1 ? '1.1 ' : '1.0 ') + p.viaName, 'via');
-  out.add(ridLower === 'x-request-id' ? 'X-Request-Id' : ridLower, p.requestId, ridLower);
+  out.add('Via', viaEntry(p.versionMinor, p.viaName), 'via');
+  out.add(requestIdFieldName(ridLower), p.requestId, ridLower);
   return out;
 }
 
@@ -206,13 +216,11 @@ function reachesClient(
 
 /** Via, then the request id: the fields we add to every response after the backend's. */
 function viaAndRequestId(p: ClientResponseParams): string {
-  const rid = p.requestIdHeader;
   return (
     'Via: ' +
-    (p.upstreamMinor === 1 ? '1.1 ' : '1.0 ') +
-    p.viaName +
+    viaEntry(p.upstreamMinor, p.viaName) +
     '\r\n' +
-    (rid === 'x-request-id' ? 'X-Request-Id' : rid) +
+    requestIdFieldName(p.requestIdHeader) +
     ': ' +
     p.requestId +
     '\r\n'
@@ -233,8 +241,8 @@ export function buildClientResponseHeaders(src: HeaderList, p: ClientResponsePar
     out.add(names[i]!, values[i]!, l);
   }
   if (!hasDate) out.add('Date', p.date, 'date');
-  out.add('Via', (p.upstreamMinor === 1 ? '1.1 ' : '1.0 ') + p.viaName, 'via');
-  out.add(ridLower === 'x-request-id' ? 'X-Request-Id' : ridLower, p.requestId, ridLower);
+  out.add('Via', viaEntry(p.upstreamMinor, p.viaName), 'via');
+  out.add(requestIdFieldName(ridLower), p.requestId, ridLower);
   return out;
 }
 

@@ -30,16 +30,19 @@ test('lines leave together, FLUSH_DELAY_MS after the first', async () => {
 test.each([
   ['whole', undefined],
   ['in PIPE_BUF pieces (--workers)', PIPE_BUF],
-])('a large batch is written %s, in order, multi-byte text intact', (_how, pieceBytes) => {
-  const { fd, path } = tempFd();
-  const w = new LineWriter(fd, pieceBytes);
-  const lines: string[] = [];
-  for (let i = 0; i < 3000; i++) lines.push(`{"i":${i},"s":"é${'x'.repeat(i % 50)}"}\n`);
-  for (const l of lines) w.write(l);
-  w.flush();
-  expect(readFileSync(path, 'utf8')).toBe(lines.join(''));
-  closeSync(fd);
-});
+])(
+  'a large batch written %s arrives in order, multi-byte text intact (content only: piece sizes are not observable on a file)',
+  (_how, pieceBytes) => {
+    const { fd, path } = tempFd();
+    const w = new LineWriter(fd, pieceBytes);
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push(`{"i":${i},"s":"é${'x'.repeat(i % 50)}"}\n`);
+    for (const l of lines) w.write(l);
+    w.flush();
+    expect(readFileSync(path, 'utf8')).toBe(lines.join(''));
+    closeSync(fd);
+  },
+);
 
 test('flush with nothing pending writes nothing; a closed fd does not throw', () => {
   const { fd, path } = tempFd();

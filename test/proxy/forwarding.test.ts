@@ -15,6 +15,7 @@ import {
   normalizePeerAddress,
   resolveClientAddress,
   viaHasName,
+  type ClientResponseParams,
   type UpstreamRequestParams,
 } from '../../src/proxy/forwarding';
 
@@ -153,15 +154,17 @@ describe('buildUpstreamRequestHeaders (RFC 9110 7.6)', () => {
   });
 });
 
+/** Our side of a client response, shared by both ways of building its head. */
+const p: ClientResponseParams = {
+  upstreamMinor: 1,
+  viaName: 'rrproxy',
+  requestIdHeader: 'x-request-id',
+  requestId: 'rid-9',
+  keepContentLength: false,
+  date: 'Fri, 27 Nov 2026 00:00:00 GMT',
+};
+
 describe('buildClientResponseHeaders', () => {
-  const p = {
-    upstreamMinor: 1 as const,
-    viaName: 'rrproxy',
-    requestIdHeader: 'x-request-id',
-    requestId: 'rid-9',
-    keepContentLength: false,
-    date: 'Fri, 27 Nov 2026 00:00:00 GMT',
-  };
   test('strips hop-by-hop and framing, keeps Set-Cookie apart, adds Date, Via, request id', () => {
     const src = HeaderList.from([
       ['Set-Cookie', 'a=1'],
@@ -192,14 +195,6 @@ describe('buildClientResponseHeaders', () => {
 });
 
 describe('clientResponseHeadBytes (the backend lines copied as received)', () => {
-  const p = {
-    upstreamMinor: 1 as const,
-    viaName: 'rrproxy',
-    requestIdHeader: 'x-request-id',
-    requestId: 'rid-9',
-    keepContentLength: false,
-    date: 'Fri, 27 Nov 2026 00:00:00 GMT',
-  };
   const TAIL = 'Content-Length: 3\r\n\r\n';
 
   function parsed(fields: string): ResponseHead {
@@ -209,7 +204,7 @@ describe('clientResponseHeadBytes (the backend lines copied as received)', () =>
   }
 
   /** The bytes the re-serialising path writes for the same head and our same extra fields. */
-  function viaStrings(head: ResponseHead, params: typeof p): string {
+  function viaStrings(head: ResponseHead, params: ClientResponseParams): string {
     const h = buildClientResponseHeaders(head.headers, params);
     return statusLine(head.status, head.reason) + fieldLinesOf(h) + TAIL;
   }
