@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pollUntil, trackChild, waitForExit } from './cleanup';
-import { freePorts } from './ports';
+import { freePorts, listensOn } from './ports';
 import {
   makeChunkedText,
   sampleFiles,
@@ -234,6 +234,12 @@ async function startNginxOnce(opts: NginxOptions): Promise<NginxBackends> {
           );
         }
         for (const p of ports) if (!(await canConnect(p))) return false;
+        // The listeners must be our nginx's (master_process off: the child itself holds them);
+        // a port probed free can be taken by a concurrent test first (see listensOn).
+        for (const p of ports) {
+          if (!listensOn(child.pid!, p))
+            throw new PortTakenError(`port ${p} is held by another process`);
+        }
         return true;
       },
       10_000,

@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pollUntil, trackChild, waitForExit } from './cleanup';
-import { freePorts } from './ports';
+import { freePorts, listensOn } from './ports';
 
 /**
  * The entry point under test: the build, or TEST_PROXY_MAIN to run the same suite against
@@ -180,7 +180,12 @@ async function startProxyOnce(opts: ProxyOptions): Promise<ProxyProcess> {
             `proxy exited early (${child.exitCode ?? child.signalCode})\n${describe()}`,
           );
         }
-        return (await httpStatus(adminPort, '/readyz').catch(() => 0)) === 200;
+        if ((await httpStatus(adminPort, '/readyz').catch(() => 0)) !== 200) return false;
+        // The answer must be our child's: another process may hold the port (see listensOn).
+        if (!listensOn(child.pid!, adminPort)) {
+          throw new PortTakenError(`admin port ${adminPort} is held by another process`);
+        }
+        return true;
       },
       opts.readyTimeoutMs ?? 10_000,
       50,
@@ -188,7 +193,9 @@ async function startProxyOnce(opts: ProxyOptions): Promise<ProxyProcess> {
   } catch (e) {
     await stop('SIGKILL');
     const message = `${e instanceof Error ? e.message : String(e)}\n${describe()}`;
-    if (/EADDRINUSE/.test(out + err)) throw new PortTakenError(message);
+    if (e instanceof PortTakenError || /EADDRINUSE/.test(out + err)) {
+      throw new PortTakenError(message);
+    }
     throw new Error(message);
   }
 
