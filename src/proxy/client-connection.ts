@@ -51,6 +51,8 @@ export class ClientConnection implements BodySink, DeadlineTarget {
   private drainRequested = false;
   private corked = false;
   private batching = false;
+  /** Inside receiveBorrowed(): the bytes being consumed are valid only until it returns. */
+  private borrowed = false;
   /** DeadlineTarget: when the current timeout fires (performance.now()), 0 for none. */
   deadline = 0;
   /** When > 0, activity pushes the deadline this far ahead (an inactivity timeout). */
@@ -62,11 +64,13 @@ export class ClientConnection implements BodySink, DeadlineTarget {
     readonly info: ConnectionInfo,
     private readonly ctx: ProxyContext,
     private readonly onClosed: (conn: ClientConnection) => void,
+    /** The transport calls receiveBorrowed() with each read instead of emitting 'data'. */
+    borrowedReads = false,
   ) {
     this.peerAddress = normalizePeerAddress(info.remoteAddress);
     this.scanner = new HeadScanner(ctx.codecLimits, true);
     this.uncorkBound = this.uncork.bind(this);
-    socket.on('data', this.onData.bind(this));
+    if (!borrowedReads) socket.on('data', this.onData.bind(this));
     socket.on('end', this.onEnd.bind(this));
     socket.on('error', this.onError.bind(this));
     socket.on('close', this.onClose.bind(this));
@@ -98,6 +102,23 @@ export class ClientConnection implements BodySink, DeadlineTarget {
   }
 
   // ---- input -----------------------------------------------------------------------------
+
+  /**
+   * One read into memory the transport reuses for its next read (see shared-reads.ts): it is
+   * consumed here, and what must outlive the call is copied: a body chunk on its way upstream
+   * (onBodyData) and unconsumed bytes (pipelined requests, a body not yet wanted).
+   */
+  receiveBorrowed(nread: number, buf: Buffer): boolean {
+    this.borrowed = true;
+    try {
+      this.onData(buf.subarray(0, nread));
+    } finally {
+      this.borrowed = false;
+      const p = this.pending;
+      if (p !== null && p.buffer === buf.buffer) this.pending = Buffer.from(p);
+    }
+    return true;
+  }
 
   private onData(chunk: Buffer): void {
     if (this.state >= State.Closing) return; // lingering: discard
@@ -228,7 +249,9 @@ export class ClientConnection implements BodySink, DeadlineTarget {
 
   /** BodySink: decoded request body bytes. */
   onBodyData(chunk: Buffer): void {
-    this.exchange!.forwardBody(chunk);
+    // A borrowed read is overwritten by the next one; the exchange may keep the chunk queued
+    // on the backend socket or for a replay.
+    this.exchange!.forwardBody(this.borrowed ? Buffer.from(chunk) : chunk);
   }
 
   pauseFor(reason: 'upstream' | 'pipeline'): void {

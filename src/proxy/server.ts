@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { ClientConnection } from './client-connection';
 import type { ProxyContext } from './context';
+import { adoptWithSharedReads } from './shared-reads';
 
 /**
  * The public listener. It only accepts sockets and hands each to a ClientConnection with its
@@ -16,14 +17,25 @@ export class ProxyServer {
 
   constructor(private readonly ctx: ProxyContext) {
     // allowHalfOpen: a client may half-close after its request and still read the response.
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      this.accept(socket),
+    // pauseOnConnect: nothing is read before accept() has moved the socket to shared reads.
+    this.server = net.createServer(
+      { allowHalfOpen: true, noDelay: true, pauseOnConnect: true },
+      (socket) => this.accept(socket),
     );
-    this.server.maxConnections = ctx.config.limits.maxClientConnections;
   }
 
-  private accept(socket: net.Socket): void {
-    const conn = new ClientConnection(
+  private accept(accepted: net.Socket): void {
+    // Our own limit: the server stops counting a connection once its handle is adopted.
+    if (this.connections.size >= this.ctx.config.limits.maxClientConnections) {
+      accepted.destroy();
+      return;
+    }
+    let conn: ClientConnection | null = null;
+    const adopted = adoptWithSharedReads(accepted, true, (nread, buf) =>
+      conn!.receiveBorrowed(nread, buf),
+    );
+    const socket = adopted ?? accepted;
+    conn = new ClientConnection(
       socket,
       {
         remoteAddress: socket.remoteAddress ?? '',
@@ -34,7 +46,9 @@ export class ProxyServer {
       },
       this.ctx,
       this.onConnClosed,
+      adopted !== null,
     );
+    if (adopted === null) accepted.resume();
     this.connections.add(conn);
     this.ctx.stats.clientConnections = this.connections.size;
   }
