@@ -282,6 +282,20 @@ export class ClientConnection implements BodySink, DeadlineTarget {
     return typeof data === 'string' ? s.write(data, 'latin1') : s.write(data);
   }
 
+  /**
+   * Writes a whole message in one piece: no cork unless other writes of this turn are still
+   * held back (their order is kept).
+   */
+  writeWhole(data: Buffer): void {
+    if (this.corked || this.batching) {
+      this.write(data);
+      return;
+    }
+    if (this.state === State.Closed) return;
+    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
+    this.socket.write(data);
+  }
+
   private uncork(): void {
     this.corked = false;
     this.socket.uncork();

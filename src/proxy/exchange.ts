@@ -27,6 +27,7 @@ import {
   type ResponseHead,
 } from '../http';
 import { httpDate } from '../http/date';
+import { writeLatin1 } from '../http/latin1';
 import type { UpstreamConnection, UpstreamHandler } from '../upstream/connection';
 import type { ClientConnection } from './client-connection';
 import type { ProxyContext } from './context';
@@ -45,6 +46,8 @@ import { checkRequest } from './request-checks';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const CRLF = '\r\n';
 
+/** Bodies up to this size are copied behind their head and written with it in one piece. */
+const WHOLE_WRITE_MAX_BODY = 16 * 1024;
 /**
  * One request/response exchange: picks a backend, sends the request over a pooled connection,
  * streams the body both ways with backpressure, and ends with one access-log line. All retries
@@ -109,6 +112,9 @@ export class Exchange implements UpstreamHandler {
 
   private responseHeadSent = false;
   private clientFraming: BodyFraming = NO_BODY;
+  /** A response head not yet written, with room behind it for its small body (onBodyData). */
+  private heldHead: Buffer | null = null;
+  private heldHeadLength = 0;
   private forwardTrailers = false;
   private keepAlive: boolean;
   /** Final response arrived before the request body was complete (RFC 9110 15.2.1 / 10.1.1). */
@@ -404,6 +410,12 @@ export class Exchange implements UpstreamHandler {
   }
 
   endOutputBatch(): boolean {
+    const held = this.heldHead;
+    if (held !== null) {
+      // The body did not come with its head: the head goes alone.
+      this.heldHead = null;
+      this.conn.write(held.subarray(0, this.heldHeadLength));
+    }
     return this.conn.endBatch();
   }
 
@@ -492,7 +504,15 @@ export class Exchange implements UpstreamHandler {
       if (connection !== null) tail += 'Connection: ' + connection + '\r\n';
       tail += framingLine(out) + '\r\n';
       const line = statusLine(head.status, head.reason);
-      this.conn.write(clientResponseHeadBytes(head.headers, head.raw, params, line, tail));
+      // A small body usually comes in the same read as its head: room is left behind the head
+      // so both leave in one write (onBodyData), instead of a writev of two buffers.
+      const room = out.kind === 'length' && out.length <= WHOLE_WRITE_MAX_BODY ? out.length : 0;
+      const bytes = clientResponseHeadBytes(head.headers, head.raw, params, line, tail, room);
+      if (room === 0) this.conn.write(bytes);
+      else {
+        this.heldHead = bytes;
+        this.heldHeadLength = bytes.length - room;
+      }
       return;
     }
     const headers = buildClientResponseHeaders(head.headers, params);
@@ -506,6 +526,18 @@ export class Exchange implements UpstreamHandler {
     if (this.discarding) return;
     this.collector?.push(chunk);
     this.bytesOut += chunk.length;
+    const held = this.heldHead;
+    if (held !== null) {
+      this.heldHead = null;
+      const at = this.heldHeadLength;
+      if (chunk.length === held.length - at) {
+        // The whole body: copied behind the head, one write.
+        chunk.copy(held, at);
+        if (!this.conn.write(held)) this.upstream?.pauseForClient();
+        return;
+      }
+      this.conn.write(held.subarray(0, at));
+    }
     let ok: boolean;
     if (this.clientFraming.kind === 'chunked') {
       this.conn.write(chunkHeader(chunk.length));
@@ -738,13 +770,27 @@ export class Exchange implements UpstreamHandler {
     if (connection !== null) head += 'Connection: ' + connection + '\r\n';
     const hasBody = r.status !== 304;
     if (hasBody) head += 'Content-Length: ' + r.bodyBytes + '\r\n';
+    head += '\r\n';
     this.responseHeadSent = true;
     this.conn.beginResponse();
-    this.conn.write(head + '\r\n');
-    if (this.method !== 'HEAD' && hasBody) {
-      for (const b of r.body) {
-        this.bytesOut += b.length;
-        this.conn.write(b);
+    const withBody = this.method !== 'HEAD' && hasBody;
+    if (withBody && r.bodyBytes <= WHOLE_WRITE_MAX_BODY) {
+      // Small: head and body leave in one buffer, one write(2) without corking (a writev
+      // and the cork's tick cost more than copying the body).
+      const headLen = head.length;
+      const out = Buffer.allocUnsafe(headLen + r.bodyBytes);
+      writeLatin1(out, head, 0);
+      let at = headLen;
+      for (const b of r.body) at += b.copy(out, at);
+      this.bytesOut += r.bodyBytes;
+      this.conn.writeWhole(out);
+    } else {
+      this.conn.write(head);
+      if (withBody) {
+        for (const b of r.body) {
+          this.bytesOut += b.length;
+          this.conn.write(b);
+        }
       }
     }
     this.complete();

@@ -261,6 +261,8 @@ export function clientResponseHeadBytes(
   p: ClientResponseParams,
   statusLine: string,
   tail: string,
+  /** Bytes left free after the head, for a body the caller copies in (see Exchange). */
+  room = 0,
 ): Buffer {
   const connOpts = connectionOptions(headers);
   const { lower } = headers;
@@ -282,7 +284,7 @@ export function clientResponseHeadBytes(
     }
   }
   const ours = (hasDate ? '' : 'Date: ' + p.date + '\r\n') + viaAndRequestId(p) + tail;
-  const out = Buffer.allocUnsafe(statusLine.length + bytes + ours.length);
+  const out = Buffer.allocUnsafe(statusLine.length + bytes + ours.length + room);
   let o = writeLatin1(out, statusLine, 0);
   const buf = raw.buf;
   for (let k = 0; k < n; k += 2) o += buf.copy(out, o, runs[k]!, runs[k + 1]!);

@@ -5,6 +5,7 @@
  * request targets and field values.
  */
 import { randomBytes } from 'node:crypto';
+import { pollUntil } from '../support/cleanup';
 import { parseEcho, echoHeader } from '../support/echo-backend';
 import { nginxAndEchoProxyRig } from '../support/nginx-proxy';
 import { startProxy, type ProxyProcess } from '../support/proxy-process';
@@ -22,6 +23,8 @@ let odd: RawServer;
 let oddProxy: ProxyProcess;
 
 const HTTP10_BODY = randomBytes(100_000);
+let openBodyGate: () => void = () => undefined;
+const bodyGate = new Promise<void>((resolve) => (openBodyGate = resolve));
 
 beforeAll(async () => {
   // Answers by path with responses whose framing is unusual but valid.
@@ -59,6 +62,12 @@ beforeAll(async () => {
           await conn.write(
             'HTTP/1.1 200 OK\r\nX-Latin: caf\xe9 \xff\r\nContent-Length: 2\r\n\r\nok',
           );
+          break;
+        case '/head-first':
+          // The head now, the (small) body only once the test has seen the head.
+          await conn.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n');
+          await bodyGate;
+          await conn.write('later');
           break;
         default:
           await conn.write('HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\ndefault');
@@ -147,6 +156,23 @@ test('several 1xx in a row are all forwarded to a 1.1 client, in order', async (
     '</b.js>; rel=preload',
   ]);
   expect(res!.body.toString()).toBe('done');
+});
+
+test('a response head is forwarded at once, not held back until its small body arrives', async () => {
+  const c = await RawClient.connect(oddProxy.port);
+  try {
+    await c.write(get('/head-first'));
+    await pollUntil('the head at the client', () => c.received().includes('\r\n\r\n'));
+    expect(c.received().toString('latin1')).toMatch(
+      /^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 5\r\n/,
+    );
+    openBodyGate();
+    const res = await c.readResponse();
+    expect(res.body.toString()).toBe('later');
+  } finally {
+    openBodyGate();
+    c.destroy();
+  }
 });
 
 test('an HTTP/1.0 client without keep-alive: response, then close', async () => {
