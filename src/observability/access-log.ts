@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { LineWriter } from './line-writer';
 import type { Logger } from './logger';
 
 /** One access line: what the exchange reports when it ends. */
@@ -34,6 +35,9 @@ interface LineStream {
  */
 export class AccessLog {
   private readonly prefix: string;
+  private readonly prefixBytes: Buffer;
+  /** Our own stdout writer: lines are then encoded straight into its buffer (writeBytes). */
+  private readonly lines: LineWriter | null;
 
   private constructor(
     private readonly stream: LineStream | null,
@@ -44,6 +48,8 @@ export class AccessLog {
     for (const k of Object.keys(bindings))
       extra += ',' + JSON.stringify(k) + ':' + JSON.stringify(bindings[k]);
     this.prefix = extra;
+    this.prefixBytes = Buffer.from(extra, 'utf8');
+    this.lines = stream instanceof LineWriter ? stream : null;
   }
 
   /** The access log for this logger, or null when access lines are off or below its level. */
@@ -61,6 +67,7 @@ export class AccessLog {
       this.logger.info(r, 'request');
       return;
     }
+    if (this.lines !== null && this.writeBytes(this.lines, r)) return;
     let line =
       '{"level":"info","time":"' +
       isoNow() +
@@ -96,6 +103,117 @@ export class AccessLog {
     if (r.spanId !== undefined) line += ',"spanId":"' + r.spanId + '"';
     s.write(line + ',"msg":"request"}\n');
   }
+
+  /**
+   * The same line as the string path's, encoded byte by byte into the writer's buffer: no
+   * strings to join, flatten and encode, nothing left for the garbage collector. Returns false,
+   * having written nothing, when a value needs what only the string path does (escaping,
+   * non-ASCII, a number that is not a plain non-negative one) or there is no room.
+   */
+  private writeBytes(w: LineWriter, r: AccessRecord): boolean {
+    const up = r.upstream;
+    const buf = w.claim(
+      LINE_FIXED_MAX +
+        this.prefixBytes.length +
+        r.reqId.length +
+        r.client.length +
+        r.method.length +
+        r.path.length +
+        (up === null ? 0 : up.length) +
+        r.outcome.length +
+        (r.cache === null ? 0 : r.cache.length) +
+        (r.traceId === undefined ? 0 : r.traceId.length) +
+        (r.spanId === undefined ? 0 : r.spanId.length),
+    );
+    if (buf === null) return false;
+    let o = raw(buf, w.length, '{"level":"info","time":"');
+    o = raw(buf, o, isoNow());
+    buf[o++] = QUOTE;
+    o += this.prefixBytes.copy(buf, o);
+    o = quoted(buf, raw(buf, o, ',"reqId":'), r.reqId);
+    if (o < 0) return false;
+    o = quoted(buf, raw(buf, o, ',"client":'), r.client);
+    if (o < 0) return false;
+    o = quoted(buf, raw(buf, o, ',"method":'), r.method);
+    if (o < 0) return false;
+    o = quoted(buf, raw(buf, o, ',"path":'), r.path);
+    if (o < 0) return false;
+    o = int(buf, raw(buf, o, ',"status":'), r.status);
+    if (o < 0) return false;
+    o = int(buf, raw(buf, o, ',"bytesIn":'), r.bytesIn);
+    if (o < 0) return false;
+    o = int(buf, raw(buf, o, ',"bytesOut":'), r.bytesOut);
+    if (o < 0) return false;
+    o = millis(buf, raw(buf, o, ',"durationMs":'), r.durationMs);
+    if (o < 0) return false;
+    o = raw(buf, o, ',"upstream":');
+    o = up === null ? raw(buf, o, 'null') : quoted(buf, o, up);
+    if (o < 0) return false;
+    o = raw(buf, o, ',"upstreamMs":');
+    o = r.upstreamMs === null ? raw(buf, o, 'null') : millis(buf, o, r.upstreamMs);
+    if (o < 0) return false;
+    o = int(buf, raw(buf, o, ',"attempts":'), r.attempts);
+    if (o < 0) return false;
+    o = quoted(buf, raw(buf, o, ',"outcome":'), r.outcome);
+    if (o >= 0 && r.cache !== null) o = quoted(buf, raw(buf, o, ',"cache":'), r.cache);
+    if (o >= 0 && r.traceId !== undefined) o = quoted(buf, raw(buf, o, ',"traceId":'), r.traceId);
+    if (o >= 0 && r.spanId !== undefined) o = quoted(buf, raw(buf, o, ',"spanId":'), r.spanId);
+    if (o < 0) return false;
+    w.commit(raw(buf, o, ',"msg":"request"}\n'));
+    return true;
+  }
+}
+
+/** Bytes of a line besides its strings: keys, punctuation, time, numbers (generous). */
+const LINE_FIXED_MAX = 512;
+const QUOTE = 0x22;
+
+/** Writes an ASCII constant; returns the offset after it. */
+function raw(buf: Buffer, o: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[o++] = s.charCodeAt(i);
+  return o;
+}
+
+/** Writes "s" when s needs no JSON escaping (printable ASCII, no quote or backslash); else -1. */
+function quoted(buf: Buffer, o: number, s: string): number {
+  if (o < 0) return -1;
+  buf[o++] = QUOTE;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+    buf[o++] = c;
+  }
+  buf[o++] = QUOTE;
+  return o;
+}
+
+/** Writes a non-negative safe integer in decimal; else -1. */
+function int(buf: Buffer, o: number, n: number): number {
+  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n)) return -1;
+  let digits = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  let e = o + digits;
+  let t = n;
+  do {
+    const q = Math.floor(t / 10);
+    buf[--e] = 0x30 + (t - q * 10);
+    t = q;
+  } while (t !== 0);
+  return o + digits;
+}
+
+/** Writes milliseconds with three decimals ("1.250", the same number JSON.stringify gives). */
+function millis(buf: Buffer, o: number, ms: number): number {
+  const us = Math.round(ms * 1000);
+  if (!(us >= 0 && us <= Number.MAX_SAFE_INTEGER)) return -1;
+  const whole = Math.floor(us / 1000);
+  const frac = us - whole * 1000;
+  o = int(buf, o, whole);
+  buf[o++] = 0x2e;
+  buf[o++] = 0x30 + Math.floor(frac / 100);
+  buf[o++] = 0x30 + (Math.floor(frac / 10) % 10);
+  buf[o++] = 0x30 + (frac % 10);
+  return o;
 }
 
 /**

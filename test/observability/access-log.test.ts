@@ -1,5 +1,9 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { AccessLog, type AccessRecord } from '../../src/observability/access-log';
+import { LineWriter } from '../../src/observability/line-writer';
 
 function capture(bindings: Record<string, unknown> = {}) {
   const lines: string[] = [];
@@ -63,4 +67,62 @@ test('strings that need escaping (controls, non-ASCII, quotes) and plain ones bo
     '/q"\\',
     '/\u0001\u007f',
   ]);
+});
+
+describe('written straight into the stdout writer (LineWriter)', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** The lines of `records` as the string path writes them and as the byte path does. */
+  function bothPaths(records: AccessRecord[], bindings: Record<string, unknown> = {}) {
+    const dir = mkdtempSync(join(tmpdir(), 'rrp-al-'));
+    dirs.push(dir);
+    const file = join(dir, 'out.log');
+    const fd = openSync(file, 'w');
+    const writer = new LineWriter(fd);
+    const fileLogger = pino(
+      { level: 'info', base: undefined, formatters: { level: (l) => ({ level: l }) } },
+      writer,
+    ).child(bindings);
+    const bytes = AccessLog.create(fileLogger, true, false)!;
+    const { logger, lines } = capture(bindings);
+    const text = AccessLog.create(logger, true, false)!;
+    for (const r of records) {
+      bytes.write(r);
+      text.write(r);
+    }
+    writer.flush();
+    closeSync(fd);
+    const written = readFileSync(file, 'utf8');
+    return { written, strings: lines };
+  }
+
+  test('the same lines as the string path, field for field, escapes and all', () => {
+    const plain: AccessRecord = { ...rec, reqId: 'a1b2-7', path: '/plain?x=1' };
+    const records: AccessRecord[] = [
+      plain,
+      { ...plain, upstreamMs: 0.5, cache: null },
+      { ...plain, durationMs: 0, upstreamMs: 0.001, bytesOut: 9_007_199_254_740_991 },
+      { ...plain, durationMs: 12345.678, upstream: null, attempts: 3, outcome: 'RRP_ERR_X' },
+      { ...plain, traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) },
+      // These need escaping: the string path writes them.
+      rec,
+      { ...plain, path: '/caf\u00e9' },
+      { ...plain, path: '/tab\there', reqId: 'q"' },
+    ];
+    const { written, strings } = bothPaths(records, { worker: 3 });
+    const lines = written.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(records.length);
+    // The byte path writes milliseconds with three decimals: it wrote the plain ones.
+    expect(lines[0]).toContain('"durationMs":1.250,');
+    expect(lines[5]).toContain('"durationMs":1.25,');
+    for (let i = 0; i < records.length; i++) {
+      const fromBytes = JSON.parse(lines[i]!);
+      const fromString = JSON.parse(strings[i]!);
+      expect({ ...fromBytes, time: 0 }).toEqual({ ...fromString, time: 0 });
+    }
+  });
 });
