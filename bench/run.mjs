@@ -240,6 +240,7 @@ async function run(opts, group, trackWrk) {
   const samples = [];
   const rootPid = process.pid;
   const backendPid = upFront.length ? group.pid('backends') : null;
+  const warmed = new Set(); // peers past their first (longer) warm-up
   for (let round = 1; round <= opts.reps; round++) {
     for (const scenario of loadScenarios) {
       const names = Object.keys(running).filter((p) => peerRuns(p, scenario, opts));
@@ -262,7 +263,9 @@ async function run(opts, group, trackWrk) {
             rootPid,
             cpus,
             tracker: trackWrk,
+            firstLoad: !warmed.has(peer.name),
           });
+          warmed.add(peer.name);
           samples.push(r);
           appendFileSync(rawFile, JSON.stringify(r) + '\n');
           console.error(progressLine(r, round, opts.reps));
@@ -343,7 +346,7 @@ async function run(opts, group, trackWrk) {
     rrproxyVersion: rrproxyVersion(),
     versions: versions(peersDir),
     pinning: `wrk + backends on cpu ${opts.loadCpus}, single-process peers on cpu ${opts.proxyCpus} (-2w/-2t variants on both); machine has ${cpuCount()} cpus`,
-    settings: `wrk -t${opts.wrkThreads} --timeout ${opts.wrkTimeoutS}s, ${opts.durationS} s samples after a ${opts.warmupS} s warm-up, ${opts.reps} interleaved round(s), nice ${opts.nice}, FOREIGN_MAX ${opts.foreignMax} %, RETRIES ${opts.retries}`,
+    settings: `wrk -t${opts.wrkThreads} --timeout ${opts.wrkTimeoutS}s, ${opts.durationS} s samples after a ${opts.warmupS} s warm-up (${opts.firstWarmupS} s before a peer's first), ${opts.reps} interleaved round(s), nice ${opts.nice}, FOREIGN_MAX ${opts.foreignMax} %, RETRIES ${opts.retries}`,
     noise: foreign.length
       ? `median ${median(foreign)}, max ${Math.max(...foreign)}; ${samples.length - samples.filter((r) => r.attempt === 0).length} sample(s) rerun, ${kept.filter((c) => c.noisy).length} cell(s) still noisy (†)`
       : 'no samples',

@@ -67,6 +67,9 @@ export function readOptions(env = process.env) {
     scenarios: words(env.SCENARIOS, DEFAULT_SCENARIOS),
     durationS: number(env, 'DURATION', quick ? 2 : 10),
     warmupS: number(env, 'WARMUP', quick ? 0.5 : 1),
+    // A peer's very first sample: JIT-compiled peers (the Node ones) reach their steady code
+    // only after seconds of load; with 1 s their first round ran 30-50 % slower.
+    firstWarmupS: number(env, 'FIRST_WARMUP', quick ? 1 : 5),
     reps: Math.max(1, Math.floor(number(env, 'REPS', quick ? 1 : 3))),
     wrkThreads: Math.max(1, Math.floor(number(env, 'WRK_THREADS', 1))),
     wrkTimeoutS: number(env, 'WRK_TIMEOUT', 10),

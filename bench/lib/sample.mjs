@@ -92,13 +92,15 @@ export async function measureSample({
   rootPid,
   cpus,
   tracker,
+  firstLoad = false,
 }) {
   const sampleCpus = new Set(parseCpuList(cpus));
   await waitQuiet(sampleCpus, opts.foreignMax, opts.quietWaitS);
   const load = opts.loadCpus;
-  if (opts.warmupS > 0) {
-    await runWrk(load, wrkArgs(opts, scenario, peer.port, opts.warmupS, false), {
-      hardLimitMs: (opts.warmupS + opts.wrkTimeoutS + 5) * 1000,
+  const warmupS = firstLoad ? Math.max(opts.warmupS, opts.firstWarmupS) : opts.warmupS;
+  if (warmupS > 0) {
+    await runWrk(load, wrkArgs(opts, scenario, peer.port, warmupS, false), {
+      hardLimitMs: (warmupS + opts.wrkTimeoutS + 5) * 1000,
       track: tracker,
     });
   }

@@ -339,3 +339,10 @@ test('profile-top: self time by function, idle left out of the percentages', () 
     ],
   );
 });
+
+test('a peer first sample gets the longer warm-up: 5 s by default, 1 s QUICK, FIRST_WARMUP sets it', () => {
+  assert.equal(readOptions({}).firstWarmupS, 5);
+  assert.equal(readOptions({ QUICK: '1' }).firstWarmupS, 1);
+  assert.equal(readOptions({ FIRST_WARMUP: '8' }).firstWarmupS, 8);
+  assert.throws(() => readOptions({ FIRST_WARMUP: 'soon' }), /FIRST_WARMUP/);
+});
