@@ -129,7 +129,8 @@ export class AccessLog {
     let o = raw(buf, w.length, '{"level":"info","time":"');
     o = raw(buf, o, isoNow());
     buf[o++] = QUOTE;
-    o += this.prefixBytes.copy(buf, o);
+    const prefix = this.prefixBytes;
+    if (prefix.length !== 0) o += prefix.copy(buf, o); // a native call: skipped when empty
     o = quoted(buf, raw(buf, o, ',"reqId":'), r.reqId);
     if (o < 0) return false;
     o = quoted(buf, raw(buf, o, ',"client":'), r.client);
