@@ -126,40 +126,30 @@ export class AccessLog {
         (r.spanId === undefined ? 0 : r.spanId.length),
     );
     if (buf === null) return false;
+    // Each writer passes -1 on (a value it cannot encode), so one check at the end suffices.
     let o = raw(buf, w.length, '{"level":"info","time":"');
     o = raw(buf, o, isoNow());
     buf[o++] = QUOTE;
     const prefix = this.prefixBytes;
     if (prefix.length !== 0) o += prefix.copy(buf, o); // a native call: skipped when empty
     o = quoted(buf, raw(buf, o, ',"reqId":'), r.reqId);
-    if (o < 0) return false;
     o = quoted(buf, raw(buf, o, ',"client":'), r.client);
-    if (o < 0) return false;
     o = quoted(buf, raw(buf, o, ',"method":'), r.method);
-    if (o < 0) return false;
     o = quoted(buf, raw(buf, o, ',"path":'), r.path);
-    if (o < 0) return false;
     o = int(buf, raw(buf, o, ',"status":'), r.status);
-    if (o < 0) return false;
     o = int(buf, raw(buf, o, ',"bytesIn":'), r.bytesIn);
-    if (o < 0) return false;
     o = int(buf, raw(buf, o, ',"bytesOut":'), r.bytesOut);
-    if (o < 0) return false;
     o = millis(buf, raw(buf, o, ',"durationMs":'), r.durationMs);
-    if (o < 0) return false;
     o = raw(buf, o, ',"upstream":');
     o = up === null ? raw(buf, o, 'null') : quoted(buf, o, up);
-    if (o < 0) return false;
     o = raw(buf, o, ',"upstreamMs":');
     o = r.upstreamMs === null ? raw(buf, o, 'null') : millis(buf, o, r.upstreamMs);
-    if (o < 0) return false;
     o = int(buf, raw(buf, o, ',"attempts":'), r.attempts);
-    if (o < 0) return false;
     o = quoted(buf, raw(buf, o, ',"outcome":'), r.outcome);
-    if (o >= 0 && r.cache !== null) o = quoted(buf, raw(buf, o, ',"cache":'), r.cache);
-    if (o >= 0 && r.traceId !== undefined) o = quoted(buf, raw(buf, o, ',"traceId":'), r.traceId);
-    if (o >= 0 && r.spanId !== undefined) o = quoted(buf, raw(buf, o, ',"spanId":'), r.spanId);
-    if (o < 0) return false;
+    if (r.cache !== null) o = quoted(buf, raw(buf, o, ',"cache":'), r.cache);
+    if (r.traceId !== undefined) o = quoted(buf, raw(buf, o, ',"traceId":'), r.traceId);
+    if (r.spanId !== undefined) o = quoted(buf, raw(buf, o, ',"spanId":'), r.spanId);
+    if (o < 0) return false; // nothing committed: the string path writes the line
     w.commit(raw(buf, o, ',"msg":"request"}\n'));
     return true;
   }
@@ -169,19 +159,27 @@ export class AccessLog {
 const LINE_FIXED_MAX = 512;
 const QUOTE = 0x22;
 
+// The byte writers below take and return an offset; -1 in means -1 out, nothing written.
+
 /** Writes an ASCII constant; returns the offset after it. */
 function raw(buf: Buffer, o: number, s: string): number {
+  if (o < 0) return -1;
   for (let i = 0; i < s.length; i++) buf[o++] = s.charCodeAt(i);
   return o;
 }
 
-/** Writes "s" when s needs no JSON escaping (printable ASCII, no quote or backslash); else -1. */
+/** Whether a UTF-16 unit must be escaped (or is not ASCII) in a JSON string. */
+function needsEscape(c: number): boolean {
+  return c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c;
+}
+
+/** Writes "s" when s needs no JSON escaping; else -1. */
 function quoted(buf: Buffer, o: number, s: string): number {
   if (o < 0) return -1;
   buf[o++] = QUOTE;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+    if (needsEscape(c)) return -1;
     buf[o++] = c;
   }
   buf[o++] = QUOTE;
@@ -190,7 +188,7 @@ function quoted(buf: Buffer, o: number, s: string): number {
 
 /** Writes a non-negative safe integer in decimal; else -1. */
 function int(buf: Buffer, o: number, n: number): number {
-  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n)) return -1;
+  if (o < 0 || !(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n)) return -1;
   let digits = 1;
   for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
   let e = o + digits;
@@ -206,7 +204,7 @@ function int(buf: Buffer, o: number, n: number): number {
 /** Writes milliseconds with three decimals ("1.250", the same number JSON.stringify gives). */
 function millis(buf: Buffer, o: number, ms: number): number {
   const us = Math.round(ms * 1000);
-  if (!(us >= 0 && us <= Number.MAX_SAFE_INTEGER)) return -1;
+  if (o < 0 || !(us >= 0 && us <= Number.MAX_SAFE_INTEGER)) return -1;
   const whole = Math.floor(us / 1000);
   const frac = us - whole * 1000;
   o = int(buf, o, whole);
@@ -223,8 +221,7 @@ function millis(buf: Buffer, o: number, ms: number): number {
  */
 function jsonString(s: string): string {
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+    if (needsEscape(s.charCodeAt(i))) return JSON.stringify(s);
   }
   return '"' + s + '"';
 }

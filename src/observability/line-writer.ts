@@ -53,16 +53,9 @@ export class LineWriter {
    * batch buffer at once, so its strings die young instead of waiting in a rope for the flush.
    */
   write(text: string): boolean {
-    const most = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
-    if (this.len + most > this.buf.length) {
-      this.flush();
-      if (this.len + most > this.buf.length && !this.grow(this.len + most)) {
-        this.dropped += Buffer.byteLength(text);
-        return true;
-      }
-    }
-    this.len += this.buf.write(text, this.len);
-    this.scheduleOrFlush();
+    const buf = this.claim(text.length * 3); // UTF-8 bytes per UTF-16 unit, at most
+    if (buf === null) this.dropped += Buffer.byteLength(text);
+    else this.commit(this.len + buf.write(text, this.len));
     return true;
   }
 
