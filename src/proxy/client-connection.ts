@@ -269,31 +269,21 @@ export class ClientConnection implements BodySink, DeadlineTarget {
 
   // ---- output ----------------------------------------------------------------------------
 
-  /** Writes to the client, corking so a head and its first body bytes leave in one writev. */
-  write(data: Buffer | string): boolean {
+  /**
+   * Writes to the client, corking so a head and its first body bytes leave in one writev.
+   * `whole`: the data is a complete message in one piece and needs no cork of its own (one held
+   * by earlier writes of this turn still applies, keeping their order).
+   */
+  write(data: Buffer | string, whole = false): boolean {
     const s = this.socket;
     if (this.state === State.Closed) return true;
     if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
-    if (!this.corked && !this.batching) {
+    if (!this.corked && !this.batching && !whole) {
       this.corked = true;
       s.cork();
       process.nextTick(this.uncorkBound);
     }
     return typeof data === 'string' ? s.write(data, 'latin1') : s.write(data);
-  }
-
-  /**
-   * Writes a whole message in one piece: no cork unless other writes of this turn are still
-   * held back (their order is kept).
-   */
-  writeWhole(data: Buffer): void {
-    if (this.corked || this.batching) {
-      this.write(data);
-      return;
-    }
-    if (this.state === State.Closed) return;
-    if (this.slidingMs !== 0) this.deadline = deadlines.coarseNow + this.slidingMs;
-    this.socket.write(data);
   }
 
   private uncork(): void {

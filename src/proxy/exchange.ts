@@ -410,13 +410,16 @@ export class Exchange implements UpstreamHandler {
   }
 
   endOutputBatch(): boolean {
-    const held = this.heldHead;
-    if (held !== null) {
-      // The body did not come with its head: the head goes alone.
-      this.heldHead = null;
-      this.conn.write(held.subarray(0, this.heldHeadLength));
-    }
+    // The body did not come with its head: the head goes alone.
+    if (this.heldHead !== null) this.writeHeldHead();
     return this.conn.endBatch();
+  }
+
+  /** Writes the held response head without a body behind it. */
+  private writeHeldHead(): void {
+    const held = this.heldHead!;
+    this.heldHead = null;
+    this.conn.write(held.subarray(0, this.heldHeadLength));
   }
 
   onUpstreamDrain(): void {
@@ -528,15 +531,15 @@ export class Exchange implements UpstreamHandler {
     this.bytesOut += chunk.length;
     const held = this.heldHead;
     if (held !== null) {
-      this.heldHead = null;
       const at = this.heldHeadLength;
-      if (chunk.length === held.length - at) {
+      if (chunk.length !== held.length - at) this.writeHeldHead();
+      else {
         // The whole body: copied behind the head, one write.
+        this.heldHead = null;
         chunk.copy(held, at);
         if (!this.conn.write(held)) this.upstream?.pauseForClient();
         return;
       }
-      this.conn.write(held.subarray(0, at));
     }
     let ok: boolean;
     if (this.clientFraming.kind === 'chunked') {
@@ -783,7 +786,7 @@ export class Exchange implements UpstreamHandler {
       let at = headLen;
       for (const b of r.body) at += b.copy(out, at);
       this.bytesOut += r.bodyBytes;
-      this.conn.writeWhole(out);
+      this.conn.write(out, true);
     } else {
       this.conn.write(head);
       if (withBody) {

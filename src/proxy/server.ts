@@ -31,7 +31,7 @@ export class ProxyServer {
       return;
     }
     let conn: ClientConnection | null = null;
-    const adopted = adoptWithSharedReads(accepted, true, (nread, buf) =>
+    const adopted = adoptWithSharedReads(accepted, (nread, buf) =>
       conn!.receiveBorrowed(nread, buf),
     );
     const socket = adopted ?? accepted;

@@ -49,7 +49,6 @@ function handleOf(socket: net.Socket): StreamHandle | null {
  */
 export function adoptWithSharedReads(
   accepted: net.Socket,
-  allowHalfOpen: boolean,
   reader: BorrowedReader,
 ): net.Socket | null {
   const handle = handleOf(accepted);
@@ -59,7 +58,7 @@ export function adoptWithSharedReads(
   // `handle` and `onread` are net.Socket constructor options (the latter untyped there).
   const options = {
     handle,
-    allowHalfOpen,
+    allowHalfOpen: accepted.allowHalfOpen, // the server's setting, as net gave it
     readable: true,
     writable: true,
     onread: { buffer: sharedReadBuffer, callback: reader },

@@ -11,9 +11,9 @@ test('reads of two accepted sockets arrive in the same buffer, through the reade
   const originals: net.Socket[] = [];
   const adopted: net.Socket[] = [];
   let dataEvents = 0;
-  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (accepted) => {
     originals.push(accepted);
-    const s = adoptWithSharedReads(accepted, true, (n, buf) => {
+    const s = adoptWithSharedReads(accepted, (n, buf) => {
       seen.push({ text: buf.toString('latin1', 0, n), buf });
       return true;
     });
@@ -36,6 +36,7 @@ test('reads of two accepted sockets arrive in the same buffer, through the reade
     expect(seen[0]!.buf).toBe(seen[1]!.buf); // one buffer for every socket
     expect(dataEvents).toBe(0);
     expect(originals.every((o) => o.destroyed)).toBe(true);
+    expect(adopted.every((s) => s.allowHalfOpen)).toBe(true); // the server's setting carried over
     // The adopted socket writes and sees the peer's FIN like any socket.
     adopted[0]!.write('pong');
     const [reply] = (await once(clients[0]!, 'data')) as [Buffer];
@@ -52,7 +53,7 @@ test('reads of two accepted sockets arrive in the same buffer, through the reade
 
 test('a socket without the expected handle is left as it was', () => {
   const socket = new net.Socket(); // not connected: no handle
-  expect(adoptWithSharedReads(socket, true, () => true)).toBeNull();
+  expect(adoptWithSharedReads(socket, () => true)).toBeNull();
   expect(socket.destroyed).toBe(false);
   socket.destroy();
 });
